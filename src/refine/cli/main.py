@@ -1,0 +1,182 @@
+"""The `refine` command. Exit codes: 0 holds within the stated bounds, 1 violation, 2 bad input
+or usage, 3 inconclusive (limits, solver unknown, loop bound reached), 4 internal error."""
+from __future__ import annotations
+
+import random
+import sys
+import time
+from enum import Enum
+from typing import List, Optional
+
+import typer
+
+from ..engines.limits import Limits, peak_rss_mb
+from ..errors import SpecError
+from ..load import load
+from ..trace.render import checked, render_result
+from ..trace.trace import ReplayError
+
+EXIT_BAD_INPUT, EXIT_INTERNAL = 2, 4
+
+app = typer.Typer(add_completion=False, no_args_is_help=True,
+                  help="Check concurrency protocols of the kernel's BPF subsystem.")
+
+
+class Engine(str, Enum):
+    explicit = "explicit"
+    symbolic = "symbolic"
+
+
+class Unit(str, Enum):
+    rounds = "rounds"
+    steps = "steps"
+
+
+def _overrides(consts: list[str]) -> dict[str, int]:
+    out = {}
+    for c in consts or []:
+        name, sep, val = c.partition("=")
+        try:
+            if not sep:
+                raise ValueError
+            out[name.strip()] = {"true": 1, "false": 0}.get(val.strip(), None) \
+                if val.strip() in ("true", "false") else int(val, 0)
+        except ValueError:
+            raise SpecError("E400", f"--const {c}: expected NAME=VALUE with an integer or "
+                            "true/false", expected="--const NJOBS=4") from None
+    return out
+
+
+def _load(spec: str, consts, only=None):
+    return load(spec, _overrides(consts), only)
+
+
+def _fail(e: SpecError) -> None:
+    typer.echo(e.render(), err=True)
+    raise typer.Exit(EXIT_BAD_INPUT)
+
+
+def _internal(e: Exception) -> None:
+    typer.echo(f"refine: INTERNAL ERROR: {e}\nThis is a bug in refine, not in the spec; "
+               "the result above this line, if any, must not be trusted.", err=True)
+    raise typer.Exit(EXIT_INTERNAL)
+
+
+def _progress(depth, states_or_seconds, *rest):
+    if sys.stderr.isatty():
+        sys.stderr.write(f"\r  depth {depth} ... {states_or_seconds}"[:80])
+        sys.stderr.flush()
+
+
+SpecArg = typer.Argument(..., help="the .kspec file")
+ConstOpt = typer.Option(None, "--const", "-D", help="override a constant: NAME=VALUE")
+OnlyOpt = typer.Option(None, "--only", help="check only this property (repeat for several)")
+
+
+@app.command()
+def verify(spec: str = SpecArg,
+           depth: int = typer.Option(None, "--depth", "-d", help="depth bound: steps for the "
+                                     "explicit engine (default 500), frames for the symbolic "
+                                     "one (default 12)"),
+           engine: Engine = typer.Option(Engine.explicit, "--engine", "-e"),
+           unit: Unit = typer.Option(Unit.rounds, "--unit", help="symbolic engine: what a "
+                                     "frame is, a round of bursts or one step"),
+           const: Optional[List[str]] = ConstOpt,
+           only: Optional[List[str]] = OnlyOpt,
+           timeout: float = typer.Option(None, "--timeout", help="seconds for the whole check"),
+           query_timeout: float = typer.Option(120.0, "--query-timeout",
+                                               help="seconds per solver query (symbolic)"),
+           memory: float = typer.Option(None, "--memory", help="MiB of memory at most"),
+           full: bool = typer.Option(False, "--full", help="show every variable that changed")):
+    """Search for a violation of the spec's properties within the scenario's bounds."""
+    try:
+        prog = _load(spec, const, only)
+    except SpecError as e:
+        _fail(e)
+    limits = Limits(timeout=timeout, memory_mb=memory)
+    try:
+        if engine == Engine.explicit:
+            from ..engines.explicit import search
+            result = search(prog, depth or 500, limits, progress=_progress)
+        else:
+            from ..engines.symbolic import check
+            result = check(prog, depth or 12, unit.value, limits, query_timeout,
+                           progress=_progress)
+    except ReplayError as e:
+        _internal(f"the {engine.value} engine returned a trace the semantics reject: {e}")
+    except KeyboardInterrupt:
+        typer.echo("\nrefine: interrupted; INCONCLUSIVE", err=True)
+        raise typer.Exit(3)
+    except MemoryError:
+        typer.echo("refine: out of memory; INCONCLUSIVE", err=True)
+        raise typer.Exit(3)
+    if sys.stderr.isatty():
+        sys.stderr.write("\r" + " " * 80 + "\r")
+    result.stats["peak_mb"] = round(peak_rss_mb())
+    typer.echo(render_result(prog, result, full))
+    raise typer.Exit(result.exit_code)
+
+
+@app.command()
+def check(spec: str = SpecArg, const: Optional[List[str]] = ConstOpt):
+    """Parse, resolve and type check a spec without running it."""
+    try:
+        prog = _load(spec, const)
+    except SpecError as e:
+        _fail(e)
+    steps = sum(len(t.code) for t in prog.threads)
+    typer.echo(f"{spec}: ok: {len(prog.threads)} threads on {prog.cpus} CPUs, "
+               f"{len(prog.invariants)} invariants, {steps} instructions")
+    typer.echo(f"bounds:  {prog.bounds()}")
+    typer.echo(f"checked: {checked(prog)}")
+
+
+@app.command()
+def simulate(spec: str = SpecArg,
+             runs: int = typer.Option(1000, "--runs", help="number of random runs"),
+             steps: int = typer.Option(500, "--steps", help="steps per run at most"),
+             seed: int = typer.Option(None, "--seed", help="random seed (printed for replay)"),
+             const: Optional[List[str]] = ConstOpt,
+             only: Optional[List[str]] = OnlyOpt,
+             timeout: float = typer.Option(None, "--timeout"),
+             full: bool = typer.Option(False, "--full")):
+    """Random runs; finds violations fast but proves nothing when it finds none."""
+    try:
+        prog = _load(spec, const, only)
+    except SpecError as e:
+        _fail(e)
+    if seed is None:
+        seed = random.SystemRandom().randrange(1 << 31)
+    typer.echo(f"seed: {seed} (replay with --seed {seed})")
+    from ..engines.explicit import simulate as run
+    t0 = time.monotonic()
+    try:
+        result = run(prog, runs, steps, seed, Limits(timeout=timeout))
+    except ReplayError as e:
+        _internal(f"simulation produced a trace the semantics reject: {e}")
+    result.stats["seconds"] = round(time.monotonic() - t0, 3)
+    typer.echo(render_result(prog, result, full))
+    raise typer.Exit(result.exit_code)
+
+
+def run() -> None:
+    """Console entry point: no Python traceback ever reaches the user for bad input."""
+    try:
+        code = app(standalone_mode=False)
+        sys.exit(code if isinstance(code, int) else 0)
+    except typer.Exit as e:
+        sys.exit(e.exit_code)
+    except SystemExit:
+        raise
+    except KeyboardInterrupt:
+        print("refine: interrupted", file=sys.stderr)
+        sys.exit(3)
+    except Exception as e:  # click usage errors and anything unexpected
+        import click
+        if isinstance(e, click.exceptions.ClickException):
+            e.show()
+            sys.exit(EXIT_BAD_INPUT)
+        if isinstance(e, click.exceptions.Abort):
+            sys.exit(3)
+        print(f"refine: INTERNAL ERROR: {type(e).__name__}: {e}", file=sys.stderr)
+        sys.exit(EXIT_INTERNAL)

@@ -1,0 +1,33 @@
+"""Time and memory limits shared by the engines; exceeding one makes a verdict inconclusive."""
+from __future__ import annotations
+
+import resource
+import time
+from dataclasses import dataclass, field
+
+
+def peak_rss_mb() -> float:
+    """Peak resident memory of this process in MiB (Linux reports KiB)."""
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+
+
+@dataclass
+class Limits:
+    timeout: float | None = None  # seconds of wall time for the whole check
+    max_states: int | None = None
+    memory_mb: float | None = None
+    start: float = field(default_factory=time.monotonic)
+
+    def remaining(self) -> float | None:
+        if self.timeout is None:
+            return None
+        return max(0.0, self.timeout - (time.monotonic() - self.start))
+
+    def exceeded(self, states: int) -> str | None:
+        if self.timeout is not None and time.monotonic() - self.start > self.timeout:
+            return f"time limit of {self.timeout:g} s reached"
+        if self.max_states is not None and states > self.max_states:
+            return f"state limit of {self.max_states} reached"
+        if self.memory_mb is not None and peak_rss_mb() > self.memory_mb:
+            return f"memory limit of {self.memory_mb:g} MiB reached"
+        return None

@@ -1,0 +1,258 @@
+"""The transition-system IR that every engine reads.
+
+A lowered spec is one flat vector of integer *slots*: spec state, ghost state, every thread's
+locals, program counter and context flags, and each CPU's context stack. A state is a tuple of
+ints, one per slot, so both engines see the same thing: the explicit engine hashes tuples, the
+symbolic engine declares one bit-vector per slot and frame.
+
+Each thread owns a straight-line program (loops unrolled, calls inlined, all jumps forward).
+Visible instructions are the points where a thread can be interrupted; a *step* runs one visible
+instruction and every invisible one after it, up to the next visible instruction.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+# Context levels, lowest first (kernel-semantics.md section 1).
+TASK, SOFTIRQ, HARDIRQ, NMI = 0, 1, 2, 3
+LEVEL_NAMES = ("task", "softirq", "hardirq", "nmi")
+
+END = -1  # the pc of a thread that has finished all its runs
+
+
+@dataclass(frozen=True)
+class Type:
+    """A finite type; every value is an int in [lo, hi].
+
+    kind: 'bool' (0/1), 'int', 'enum' (0..k-1, names), 'ref' (0 is NULL, 1..n objects of a pool).
+    """
+
+    kind: str
+    lo: int
+    hi: int
+    name: str = ""
+    names: tuple[str, ...] = ()
+    nullable: bool = True
+
+    def show(self, v: int) -> str:
+        if self.kind == "bool":
+            return "true" if v else "false"
+        if self.kind == "enum":
+            return self.names[v] if 0 <= v < len(self.names) else f"?{v}"
+        if self.kind == "ref":
+            return "NULL" if v == 0 else f"{self.name}#{v - 1}"
+        return str(v)
+
+
+BOOL = Type("bool", 0, 1, "bool")
+
+
+# ----------------------------------------------------------------------------- expressions
+
+
+@dataclass(frozen=True)
+class Const:
+    value: int
+
+
+@dataclass(frozen=True)
+class Slot:
+    """A slot whose index is known when lowering (scalars, locals, constant-indexed elements)."""
+
+    index: int
+
+
+@dataclass(frozen=True)
+class Elem:
+    """An array element whose index is computed at run time: slot = base + sum(idx_i * stride_i).
+
+    Each index must lie in [0, size_i); an index out of range is the built-in violation
+    `bounds` (or `null-deref` when the index came from a NULL reference).
+    """
+
+    base: int
+    indices: tuple["Expr", ...]
+    sizes: tuple[int, ...]
+    strides: tuple[int, ...]
+    null_based: tuple[bool, ...]  # index i is a reference: value-1 is the offset, 0 is NULL
+    line: int = 0
+
+
+@dataclass(frozen=True)
+class Unop:
+    op: str  # 'not' | 'neg'
+    a: "Expr"
+
+
+@dataclass(frozen=True)
+class Binop:
+    op: str  # + - * / % == != < <= > >= and or
+    a: "Expr"
+    b: "Expr"
+
+
+@dataclass(frozen=True)
+class Ite:
+    cond: "Expr"
+    then: "Expr"
+    other: "Expr"
+
+
+Expr = Const | Slot | Elem | Unop | Binop | Ite
+
+
+# ----------------------------------------------------------------------------- effects
+
+
+@dataclass(frozen=True)
+class Assign:
+    """target := value. target is a Slot or an Elem; values are checked against the slot's type."""
+
+    target: Slot | Elem
+    value: Expr
+    line: int = 0
+
+
+@dataclass(frozen=True)
+class Check:
+    """A property checked when reached: violated when cond is false.
+
+    prop is the property's name ('assert', 'WARN', 'unwind', ...); an 'unwind' failure means a loop
+    bound was too small and makes the verdict inconclusive instead of a violation.
+    """
+
+    cond: Expr
+    prop: str
+    message: str
+    line: int = 0
+
+
+Effect = Assign | Check
+
+
+# ----------------------------------------------------------------------------- instructions
+
+
+@dataclass(frozen=True)
+class Op:
+    """A block of effects executed as one.
+
+    visible: a thread may be interrupted before it (it touches shared state or the context).
+    guard: the step is enabled only when guard holds (await, lock spinning); only on visible ops.
+    """
+
+    effects: tuple[Effect, ...]
+    visible: bool
+    guard: Expr | None = None
+    line: int = 0
+    text: str = ""
+
+
+@dataclass(frozen=True)
+class Branch:
+    """if cond goto target (a later instruction); otherwise fall through."""
+
+    cond: Expr
+    target: int
+
+
+@dataclass(frozen=True)
+class Goto:
+    target: int
+
+
+@dataclass(frozen=True)
+class RunStart:
+    """Start of one run of the handler: the context is pushed on the thread's CPU.
+
+    Visible, but it does not use up the step: the first step of a run is the push plus the first
+    real operation. For threads on any CPU the CPU is chosen here. `when` is evaluated with the
+    chosen CPU in the thread's cpu slot. reset: slots set to 0 at the start (locals, flags).
+    """
+
+    run: int
+    when: Expr | None
+    reset: tuple[int, ...]
+    line: int = 0
+    text: str = ""
+
+
+@dataclass(frozen=True)
+class RunEnd:
+    """End of one run: the context is popped; a task leaves its CPU."""
+
+    run: int
+
+
+Instr = Op | Branch | Goto | RunStart | RunEnd
+
+
+def is_resting(instr: Instr) -> bool:
+    """Where a thread may stand between steps."""
+    return isinstance(instr, RunStart) or (isinstance(instr, Op) and instr.visible)
+
+
+# ----------------------------------------------------------------------------- program
+
+
+@dataclass(frozen=True)
+class SlotInfo:
+    name: str  # how traces print it: 'total', 'idle.first', 'Job#1.next', 'w0.entry'
+    type: Type
+    init: int
+    kind: str  # 'state' | 'ghost' | 'local' | 'pc' | 'cpu' | 'ctx' | 'sched'
+    owner: int = -1  # thread index for locals and thread slots
+
+
+@dataclass(frozen=True)
+class Thread:
+    """One scenario entry: a handler bound to a context level and a CPU (or any CPU)."""
+
+    name: str
+    handler: str
+    level: int
+    cpu: int | None  # None: any CPU, chosen at each run start
+    runs: int
+    code: tuple[Instr, ...]
+    pc_slot: int
+    cpu_slot: int
+    irq_slot: int  # 1 when this thread's context has IRQs disabled
+    preempt_slot: int  # preemption-disable depth
+    line: int = 0
+
+
+@dataclass(frozen=True)
+class Invariant:
+    name: str
+    expr: Expr
+    line: int = 0
+    text: str = ""
+
+
+@dataclass
+class Program:
+    """The whole lowered spec: slots, threads, invariants and the scheduler's slots."""
+
+    spec_name: str
+    path: str
+    cpus: int
+    slots: list[SlotInfo]
+    threads: list[Thread]
+    invariants: list[Invariant]
+    # occ[cpu][level]: slot holding 1 + index of the thread occupying that level, 0 if none.
+    occ: list[list[int]]
+    constants: dict[str, int] = field(default_factory=dict)
+    source: str = ""
+    checks_off: dict[str, str] = field(default_factory=dict)  # built-in check -> reason
+
+    def initial(self) -> tuple[int, ...]:
+        return tuple(s.init for s in self.slots)
+
+    def bounds(self) -> str:
+        """The scenario bounds, in words, for every verdict."""
+        parts = []
+        for t in self.threads:
+            where = "any cpu" if t.cpu is None else f"cpu {t.cpu}"
+            times = "" if t.runs == 1 else f" x{t.runs}"
+            parts.append(f"{t.name}: {t.handler} on {where} in {LEVEL_NAMES[t.level]}{times}")
+        return f"{self.cpus} CPU{'s' if self.cpus > 1 else ''}; " + "; ".join(parts)

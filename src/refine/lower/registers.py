@@ -1,0 +1,76 @@
+"""Share slots between a thread's locals whose lifetimes never overlap.
+
+Unrolled loops, inlined calls and repeated runs give each `let` and each temporary a slot of its
+own, hundreds per thread; every one of them is part of every state. Locals that are never live
+at the same time can share a slot (register allocation by greedy colouring of the interference
+graph). Named locals share only with locals of the same name and type, so traces still read
+`worker0.entry`; compiler temporaries share freely.
+"""
+from __future__ import annotations
+
+from dataclasses import replace
+
+from ..ir import rename
+from ..ir.model import Assign, Branch, Goto, Instr, Op, SlotInfo, Slot, Type
+from .liveness import live_in
+
+
+def _live_out(code: list[Instr], live: list[set[int]], i: int) -> set[int]:
+    ins = code[i]
+    if isinstance(ins, Goto):
+        return live[ins.target]
+    if isinstance(ins, Branch):
+        return live[i + 1] | live[ins.target]
+    return live[i + 1]
+
+
+def interference(code: list[Instr], local: set[int]) -> dict[int, set[int]]:
+    live = live_in(code, local)
+    graph: dict[int, set[int]] = {s: set() for s in local}
+    for i, ins in enumerate(code):
+        together = live[i]
+        for a in together:
+            graph[a] |= together
+        if isinstance(ins, Op):
+            out = _live_out(code, live, i)
+            # every slot written here must not clobber one that stays live
+            for e in ins.effects:
+                if isinstance(e, Assign) and isinstance(e.target, Slot) and e.target.index in local:
+                    d = e.target.index
+                    graph[d] |= out
+                    for o in out:
+                        graph[o].add(d)
+    for s in graph:
+        graph[s].discard(s)
+    return graph
+
+
+def allocate(code: list[Instr], slots: list[SlotInfo], local: list[int]) -> tuple[list[Instr], set[int]]:
+    """Recolour the thread's locals; returns the new code and the slots no longer used."""
+    local_set = set(local)
+    graph = interference(code, local_set)
+    colour: dict[int, int] = {}  # slot -> representative slot
+    members: dict[int, list[int]] = {}  # representative -> the slots it stands for
+    groups: dict[tuple, list[int]] = {}
+    for s in local:
+        info = slots[s]
+        key = ("temp",) if info.kind == "temp" else (info.name, info.type)
+        reps = groups.setdefault(key, [])
+        for r in reps:
+            if not graph[s].intersection(members[r]):
+                colour[s] = r
+                members[r].append(s)
+                break
+        else:
+            colour[s] = s
+            members[s] = [s]
+            reps.append(s)
+    for key, reps in groups.items():
+        if key == ("temp",):
+            for r in reps:
+                lo = min(slots[m].type.lo for m in members[r])
+                hi = max(slots[m].type.hi for m in members[r])
+                slots[r] = replace(slots[r], type=Type("int", min(lo, 0), max(hi, 0), "int"))
+    new_code = [rename.instr(i, lambda k: colour.get(k, k)) for i in code]
+    unused = {s for s, c in colour.items() if c != s}
+    return new_code, unused

@@ -1,0 +1,100 @@
+"""Plain-text rendering of results and traces: one row per step with the CPU, the context, the
+source line that ran and only the variables that changed."""
+from __future__ import annotations
+
+from ..engines.result import VIOLATED, Result
+from ..ir.model import Program
+from .trace import Trace
+
+SHOWN = {"state", "ghost", "local", "ctx"}  # slot kinds a reader cares about; temps and pcs are not
+
+
+def value(prog: Program, slot: int, v: int) -> str:
+    return prog.slots[slot].type.show(v)
+
+
+def changes(prog: Program, ch, full: bool = False, reads=()) -> str:
+    parts = [f"read {prog.slots[k].name}={value(prog, k, v)}" for k, v in reads]
+    for slot, _, after in ch:
+        info = prog.slots[slot]
+        if full or info.kind in SHOWN:
+            parts.append(f"{info.name}={value(prog, slot, after)}")
+    return ", ".join(parts)
+
+
+def render_trace(prog: Program, trace: Trace, full: bool = False) -> str:
+    rows = [("step", "cpu", "context", "thread", "line", "operation", "changes")]
+    for st in trace.steps:
+        rows.append((str(st.index), str(st.cpu), st.level, st.thread_name,
+                     str(st.line) if st.line else "", st.text, changes(prog, st.changes, full, st.reads)))
+    widths = [max(len(r[i]) for r in rows) for i in range(6)]
+    widths[5] = min(widths[5], 60)
+    out = []
+    for r in rows:
+        cells = [r[i].ljust(widths[i]) if i != 5 else _clip(r[i], widths[5]).ljust(widths[5])
+                 for i in range(6)]
+        out.append("  ".join(cells + [r[6]]).rstrip())
+    out.insert(1, "-" * min(len(out[0]) + 10, 140))
+    return "\n".join(out)
+
+
+def _clip(text: str, width: int) -> str:
+    return text if len(text) <= width else text[:width - 3] + "..."
+
+
+def initial_state(prog: Program) -> str:
+    init = prog.initial()
+    parts = [f"{s.name}={s.type.show(init[i])}" for i, s in enumerate(prog.slots)
+             if s.kind in ("state", "ghost")]
+    return ", ".join(parts)
+
+
+def violated_property(prog: Program, trace: Trace) -> str:
+    v = trace.violation
+    if v is None:
+        return ""
+    where = f" (line {v.line})" if v.line else ""
+    lines = [f"violated: {v.prop}{where}: {v.message}"]
+    inv = next((i for i in prog.invariants if i.name == v.prop), None)
+    if inv is not None:
+        lines.append(f"  invariant {inv.name}: {inv.text}")
+    if v.thread >= 0:
+        lines.append(f"  in {prog.threads[v.thread].name}, at the last step above")
+    return "\n".join(lines)
+
+
+def render_result(prog: Program, result: Result, full: bool = False) -> str:
+    out = [f"spec:    {prog.spec_name} ({prog.path})",
+           f"engine:  {result.engine}",
+           f"bounds:  {result.bounds}",
+           f"depth:   {_depth(result)}"]
+    if prog.checks_off:
+        off = "; ".join(f"{k} ({v})" for k, v in sorted(prog.checks_off.items()))
+        out.append(f"off:     {off}")
+    out.append(f"checked: {checked(prog)}")
+    out.append("")
+    if result.verdict == VIOLATED and result.trace is not None:
+        out.append(f"initial state: {initial_state(prog)}")
+        out.append("")
+        out.append(render_trace(prog, result.trace, full))
+        out.append("")
+        out.append(violated_property(prog, result.trace))
+        out.append("")
+    out.append(result.summary())
+    stats = ", ".join(f"{k} {v}" for k, v in result.stats.items())
+    if stats:
+        out.append(f"({stats})")
+    return "\n".join(out)
+
+
+def _depth(result: Result) -> str:
+    return f"{result.depth} {result.unit}" + (" (every execution covered)"
+                                              if result.complete else "")
+
+
+def checked(prog: Program) -> str:
+    names = [i.name for i in prog.invariants]
+    builtin = ["assert", "WARN", "BUG", "deadlock", "range", "null-deref", "bounds", "div-zero",
+               "context"]
+    names += [b for b in builtin if b not in prog.checks_off]
+    return ", ".join(names) + "; loop bounds (unwind)"

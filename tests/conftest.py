@@ -1,0 +1,33 @@
+"""Shared helpers: the repository root, running the CLI in-process, loading spec text."""
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from typer.testing import CliRunner
+
+from refine.cli.main import app
+from refine.lower.program import lower
+from refine.syntax.parser import parse_text
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def run_cli(*args: str) -> tuple[int, str]:
+    """Run `refine ARGS` in-process; returns (exit code, stdout and stderr)."""
+    result = CliRunner().invoke(app, list(args))
+    if result.exception is not None and not isinstance(result.exception, SystemExit):
+        raise result.exception
+    return result.exit_code, result.output
+
+
+def program(text: str, **consts):
+    """Lower spec text straight to IR."""
+    return lower(parse_text(text, "test.kspec"), consts or None)
+
+
+@pytest.fixture
+def at_root(monkeypatch):
+    """Run with the repository root as the working directory (paths in outputs are relative)."""
+    monkeypatch.chdir(ROOT)
+    return ROOT

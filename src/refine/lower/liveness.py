@@ -100,6 +100,7 @@ def insert_kills(code: list[Instr], local: dict[int, int]) -> list[Instr]:
             dead = sorted(s for s in dirty[i] if s not in live[i])
             if dead:
                 kills[i] = tuple(Assign(Slot(s), Const(local[s])) for s in dead)
+    end = sorted(dirty[len(code)])  # a finished thread keeps nothing
     entry = {}
     for i, ins in enumerate(code):
         entry[i] = len(out)
@@ -107,6 +108,8 @@ def insert_kills(code: list[Instr], local: dict[int, int]) -> list[Instr]:
             out.append(Op(kills[i], False, text=DEAD))
         out.append(ins)
     entry[len(code)] = len(out)
+    if end:
+        out.append(Op(tuple(Assign(Slot(s), Const(local[s])) for s in end), False, text=DEAD))
     final = []
     for ins in out:
         if isinstance(ins, Branch):

@@ -48,8 +48,9 @@ class Trace:
 
 def _reset_here(code, pc: int) -> set[int]:
     """Locals the step reset because they are dead where it stopped: not worth showing."""
-    if pc > 0 and isinstance(code[pc - 1], Op) and code[pc - 1].text == DEAD:
-        return {e.target.index for e in code[pc - 1].effects}
+    before = code[pc - 1] if pc > 0 else (code[-1] if pc == END and code else None)
+    if isinstance(before, Op) and before.text == DEAD:
+        return {e.target.index for e in before.effects}
     return set()
 
 

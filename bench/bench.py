@@ -1,0 +1,78 @@
+#!/usr/bin/env python3
+"""Time to verdict and peak memory for every bundled spec and engine: medians of N runs.
+
+Each run is a fresh process (so peak memory is that run's alone). Usage:
+    python bench/bench.py [--runs 5] [--spec specs/v2_aba.kspec ...] [--engine explicit ...]
+Targets on the 2-core machine: the v2 ABA counterexample in under 10 s with the explicit engine
+and under 60 s with the symbolic one.
+"""
+from __future__ import annotations
+
+import argparse
+import json
+import statistics
+import subprocess
+import sys
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+PROBE = """
+import json, resource, sys, time
+from refine.load import load
+spec, engine, unit = sys.argv[1], sys.argv[2], sys.argv[3]
+t0 = time.monotonic()
+prog = load(spec)
+if engine == "explicit":
+    from refine.engines.explicit import search
+    r = search(prog)
+else:
+    from refine.engines.symbolic import check
+    r = check(prog, 30, unit)
+print(json.dumps({"verdict": r.verdict, "depth": r.depth, "unit": r.unit,
+                  "seconds": time.monotonic() - t0,
+                  "peak_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024}))
+"""
+ENGINES = {"explicit": ("explicit", "steps"), "symbolic": ("symbolic", "rounds"),
+           "symbolic-steps": ("symbolic", "steps")}
+
+
+def one(spec: str, engine: str, timeout: float) -> dict:
+    kind, unit = ENGINES[engine]
+    try:
+        proc = subprocess.run([sys.executable, "-c", PROBE, spec, kind, unit], cwd=ROOT,
+                              capture_output=True, text=True, timeout=timeout)
+    except subprocess.TimeoutExpired:
+        return {"verdict": f"timeout>{timeout:g}s"}
+    if proc.returncode != 0:
+        return {"verdict": "error: " + proc.stderr.strip().splitlines()[-1][:60]}
+    return json.loads(proc.stdout.strip().splitlines()[-1])
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--runs", type=int, default=5)
+    ap.add_argument("--spec", action="append")
+    ap.add_argument("--engine", action="append", choices=sorted(ENGINES))
+    ap.add_argument("--timeout", type=float, default=600)
+    args = ap.parse_args()
+    specs = args.spec or sorted(str(p.relative_to(ROOT)) for p in (ROOT / "specs").glob("*.kspec"))
+    engines = args.engine or ["explicit", "symbolic"]
+    print(f"{'spec':28} {'engine':15} {'verdict':13} {'depth':>10} "
+          f"{'median s':>9} {'min s':>7} {'max s':>7} {'peak MiB':>9}")
+    for spec in specs:
+        for engine in engines:
+            runs = [one(spec, engine, args.timeout) for _ in range(args.runs)]
+            ok = [r for r in runs if "seconds" in r]
+            if not ok:
+                print(f"{spec:28} {engine:15} {runs[0]['verdict']}")
+                continue
+            secs = [r["seconds"] for r in ok]
+            depth = f"{ok[0]['depth']} {ok[0]['unit']}"
+            print(f"{spec:28} {engine:15} {ok[0]['verdict']:13} {depth:>10} "
+                  f"{statistics.median(secs):9.2f} {min(secs):7.2f} {max(secs):7.2f} "
+                  f"{statistics.median(r['peak_mb'] for r in ok):9.0f}")
+            sys.stdout.flush()
+
+
+if __name__ == "__main__":
+    main()

@@ -8,7 +8,7 @@ from dataclasses import dataclass, field
 from ..errors import SpecError, at
 from ..ir.model import BOOL, SlotInfo, Type
 from ..syntax import ast as A
-from .types import Array, Dom, SType, Struct, flatten, int_type, show_type
+from .types import Array, Dom, SType, Struct, flatten, int_type, size_of
 
 MAX_SLOTS = 100_000
 BUILTIN_NAMES = {"cpu", "NR_CPUS"}
@@ -225,7 +225,6 @@ def _fields(sym: Symbols, fields) -> tuple[tuple[str, SType], ...]:
 
 def _rename_pool_slots(sym: Symbols, var: Var, fname: str) -> None:
     """Print pool fields as `Job#1.next` rather than `Job[Job#1]`."""
-    from .types import size_of
     t = var.type
     assert isinstance(t, Array)
     width = size_of(t.elem)
@@ -235,6 +234,3 @@ def _rename_pool_slots(sym: Symbols, var: Var, fname: str) -> None:
             old = sym.slots[slot]
             sym.slots[slot] = SlotInfo(sname, stype, old.init, old.kind, old.owner)
 
-
-def describe(t: SType) -> str:
-    return show_type(t)

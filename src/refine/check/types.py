@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from ..ir.model import BOOL, Type
+from ..ir.model import Type
 
 
 @dataclass(frozen=True)
@@ -97,7 +97,3 @@ def flatten(t: SType, prefix: str) -> list[tuple[str, Type]]:
     for i in range(t.dom.size):
         out.extend(flatten(t.elem, f"{prefix}[{t.dom.show(i)}]"))
     return out
-
-
-__all__ = ["BOOL", "Array", "Dom", "SType", "Struct", "Type", "compatible", "flatten",
-           "int_type", "show_type", "size_of"]

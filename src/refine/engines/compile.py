@@ -150,9 +150,7 @@ def compile_effect(eff, slots: list[SlotInfo]) -> Callable[[list], None]:
 
 
 def _ranges_of(e: Elem, slots: list[SlotInfo]) -> dict[int, tuple[int, int, str]]:
-    count = 1
-    for size in e.sizes:
-        count *= size
+    """The type range of every slot an element assignment could land in."""
     span = max((sz - 1) * st for sz, st in zip(e.sizes, e.strides)) if e.sizes else 0
     out = {}
     for o in range(e.base, e.base + span + 1):

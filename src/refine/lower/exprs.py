@@ -282,7 +282,7 @@ class ExprLowerer:
         if e.op in ("==", "!="):
             if not (compatible(lt, rt) or compatible(rt, lt)):
                 raise at("E200", f"cannot compare {show_type(lt)} with {show_type(rt)}", e.span,
-                         f"two values of the same type")
+                         "two values of the same type")
             return Binop(e.op, lv, rv), BOOL
         self._want_int(lt, e.left.span)
         self._want_int(rt, e.right.span)

@@ -10,7 +10,7 @@ from ..check.types import compatible, flatten, int_type, show_type
 from ..engines.compile import Violated, compile_effect, compile_expr
 from ..errors import SpecError, at
 from ..ir.model import (BOOL, END, LEVEL_NAMES, Assign, Binop, Branch, Check, Const, Goto,
-                        Invariant, Op, Program, RunEnd, RunStart, Slot, SlotInfo, Thread, Type)
+                        Invariant, Op, Program, RunEnd, RunStart, Slot, Thread, Type)
 from ..ir import rename
 from ..syntax import ast as A
 from .emit import Label

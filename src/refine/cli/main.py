@@ -48,7 +48,12 @@ def _overrides(consts: list[str]) -> dict[str, int]:
 
 
 def _load(spec: str, consts, only=None):
-    return load(spec, _overrides(consts), only)
+    try:
+        overrides = _overrides(consts)
+    except SpecError as e:
+        e.path = spec
+        raise
+    return load(spec, overrides, only)
 
 
 def _fail(e: SpecError) -> None:
@@ -171,12 +176,12 @@ def run() -> None:
     except KeyboardInterrupt:
         print("refine: interrupted", file=sys.stderr)
         sys.exit(3)
-    except Exception as e:  # click usage errors and anything unexpected
-        import click
-        if isinstance(e, click.exceptions.ClickException):
+    except Exception as e:  # usage errors of the CLI library, and anything unexpected
+        name = type(e).__name__
+        if hasattr(e, "show") and hasattr(e, "exit_code"):  # a click/typer usage error
             e.show()
             sys.exit(EXIT_BAD_INPUT)
-        if isinstance(e, click.exceptions.Abort):
+        if name == "Abort":
             sys.exit(3)
-        print(f"refine: INTERNAL ERROR: {type(e).__name__}: {e}", file=sys.stderr)
+        print(f"refine: INTERNAL ERROR: {name}: {e}", file=sys.stderr)
         sys.exit(EXIT_INTERNAL)

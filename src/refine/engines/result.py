@@ -25,13 +25,18 @@ class Result:
     def exit_code(self) -> int:
         return EXIT_CODES[self.verdict]
 
+    def amount(self) -> str:
+        """The depth with its unit: '1 step', '28 steps', '3 rounds'."""
+        unit = self.unit[:-1] if self.depth == 1 and self.unit.endswith("s") else self.unit
+        return f"{self.depth} {unit}"
+
     def summary(self) -> str:
         if self.verdict == VIOLATED:
             v = self.trace.violation if self.trace else None
             what = f"{v.prop}: {v.message}" if v else self.reason
-            return f"VIOLATED {what} (counterexample of {self.depth} {self.unit}, {self.engine})"
+            return f"VIOLATED {what} (counterexample of {self.amount()}, {self.engine})"
         if self.verdict == HOLDS:
-            scope = (f"for every execution of the scenario ({self.depth} {self.unit} suffice)"
-                     if self.complete else f"up to {self.depth} {self.unit}")
+            scope = (f"for every execution of the scenario ({self.amount()} at most)"
+                     if self.complete else f"up to {self.amount()}")
             return f"HOLDS {scope}, {self.engine}"
         return f"INCONCLUSIVE: {self.reason} ({self.engine}, reached {self.depth} {self.unit})"

@@ -79,7 +79,8 @@ class ThreadLowerer(ExprLowerer):
         if len(self.calls) >= MAX_INLINE_DEPTH:
             raise at("E013", "calls nest too deeply", e.span)
         if len(e.args) != len(fn.params):
-            raise at("E201", f"{fn.name}() takes {len(fn.params)} arguments, got {len(e.args)}",
+            n = len(fn.params)
+            raise at("E201", f"{fn.name}() takes {n} argument{'s' * (n != 1)}, got {len(e.args)}",
                      e.span, ", ".join(p.name for p in fn.params) or "no arguments")
         scope = {}
         for p, a in zip(fn.params, e.args):

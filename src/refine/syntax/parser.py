@@ -5,7 +5,8 @@ from functools import lru_cache
 from pathlib import Path
 
 from lark import Lark, Token, Transformer, v_args
-from lark.exceptions import UnexpectedCharacters, UnexpectedEOF, UnexpectedInput, UnexpectedToken
+from lark.exceptions import (UnexpectedCharacters, UnexpectedEOF, UnexpectedInput, UnexpectedToken,
+                             VisitError)
 
 from ..errors import SpecError
 from . import ast as A
@@ -269,11 +270,22 @@ _FRIENDLY = {
 }
 
 
+def _terminal_text(name: str) -> str:
+    if name in _FRIENDLY:
+        return _FRIENDLY[name]
+    for t in _parser().terminals:
+        if t.name == name and t.pattern.type == "str":
+            return repr(t.pattern.value)
+    return {"QUANT": "forall/exists/count", "CMP": "a comparison", "ADDOP": "'+' or '-'",
+            "MULOP": "'*', '/' or '%'", "CHECK_NAME": "a check name"}.get(name, name.lower())
+
+
 def _expected(names) -> str:
-    shown = sorted({_FRIENDLY.get(n, n.lower().strip('"') if not n.startswith("__") else n)
-                    for n in names if not n.startswith("__ANON")})
-    if len(shown) > 8:
-        shown = shown[:8] + ["..."]
+    # punctuation first: a missing ';' or '}' is the likeliest fix
+    shown = sorted({_terminal_text(n) for n in names if not n.startswith("__ANON")},
+                   key=lambda t: (t[1:-1].isalnum() if t[:1] == "'" else True, t))
+    if len(shown) > 10:
+        shown = shown[:10] + ["..."]
     return ", ".join(shown)
 
 
@@ -321,8 +333,11 @@ def parse_text(text: str, path: str = "<spec>") -> A.Spec:
         raise err("E013", "the spec nests too deeply to parse") from None
     try:
         spec = _ToAst().transform(tree)
-    except RecursionError:
-        raise err("E013", "the spec nests too deeply to parse") from None
+    except (RecursionError, VisitError) as e:
+        if isinstance(e, VisitError) and not isinstance(e.orig_exc, RecursionError):
+            raise
+        raise err("E013", "the spec nests too deeply to parse (a very long else-if chain?)") \
+            from None
     return A.Spec(spec.name, spec.decls, path=path, source=text, span=spec.span)
 
 

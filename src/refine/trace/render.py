@@ -88,7 +88,7 @@ def render_result(prog: Program, result: Result, full: bool = False) -> str:
 
 
 def _depth(result: Result) -> str:
-    return f"{result.depth} {result.unit}" + (" (every execution covered)"
+    return result.amount() + (" (every execution covered)"
                                               if result.complete else "")
 
 

@@ -58,9 +58,14 @@ def expect(out_code: tuple[int, str], code: str, line: int | None, col: int | No
 # ---------------------------------------------------------------------- syntax
 
 
-def test_missing_semicolon_is_reported_at_the_next_token(tmp_path):
-    text = "spec t;\nvar x: int[0..3] = 0\nhandler h() { x = 1; }\n" + SCEN
-    expect(check_text(tmp_path, text), "E001", 3, 1, "unexpected 'handler'", "';'")
+def test_missing_semicolon_is_reported_where_it_is_missing(tmp_path):
+    text = "spec t;\nvar x: int[0..3] = 0   // note\n\nhandler h() { x = 1; }\n" + SCEN
+    expect(check_text(tmp_path, text), "E001", 2, 21, "missing ';' before 'handler'", "';'")
+
+
+def test_unexpected_token_on_the_same_line_is_reported_at_the_token(tmp_path):
+    text = "spec t;\nvar x: int[0..3] = 0 handler h() { x = 1; }\n" + SCEN
+    expect(check_text(tmp_path, text), "E001", 2, 22, "unexpected 'handler'", "';'")
 
 
 def test_unexpected_token(tmp_path):

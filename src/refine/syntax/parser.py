@@ -300,6 +300,22 @@ def _nesting_ok(text: str) -> bool:
     return best <= MAX_NESTING
 
 
+def _missing_semicolon(text: str, e: UnexpectedToken) -> tuple[int, int] | None:
+    """When ';' would have fitted and the bad token starts a later line, the fix is at the end
+    of the previous code line: point there, where the user has to type."""
+    if "SEMICOLON" not in e.expected or e.token.start_pos is None:
+        return None
+    before = text[:e.token.start_pos]
+    lines = before.split("\n")
+    if len(lines) < 2 or lines[-1].strip():
+        return None
+    for back in range(len(lines) - 2, -1, -1):
+        code = lines[back].split("//")[0].rstrip()
+        if code:
+            return back + 1, len(code) + 1
+    return None
+
+
 def parse_text(text: str, path: str = "<spec>") -> A.Spec:
     def err(code, msg, line=0, col=0, expected=""):
         return SpecError(code, msg, path, line, col, expected, text)
@@ -324,6 +340,10 @@ def parse_text(text: str, path: str = "<spec>") -> A.Spec:
             lines = text.splitlines() or [""]
             raise err("E003", "the spec ends in the middle of a declaration", len(lines),
                       len(lines[-1]) + 1, _expected(e.expected)) from None
+        missing = _missing_semicolon(text, e)
+        if missing is not None:
+            raise err("E001", f"missing ';' before {str(e.token)!r} on the next line",
+                      *missing, "';'") from None
         raise err("E001", f"unexpected {str(e.token)!r}", e.line, e.column,
                   _expected(e.expected)) from None
     except UnexpectedInput as e:  # any other parse failure still gets a position

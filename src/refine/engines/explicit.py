@@ -40,8 +40,9 @@ def search(prog: Program, max_depth: int = 200, limits: Limits | None = None,
         stats = {"states": len(parents), "seconds": round(time.monotonic() - t0, 3)}
         return Result(verdict, "explicit", bounds, "steps", depth, stats=stats, **kw)
 
-    def found(state, violation: Violation, depth):
-        trace = replay(m, _path(parents, state), expect=violation)
+    def found(state, violation: Violation, depth, last=None):
+        actions = _path(parents, state) + ([last] if last is not None else [])
+        trace = replay(m, actions, expect=violation)
         return finish(VIOLATED, depth, trace=trace, reason=violation.message)
 
     v = m.check_invariants(init)
@@ -62,30 +63,34 @@ def search(prog: Program, max_depth: int = 200, limits: Limits | None = None,
             any_succ = False
             for action, new, violation in m.successors(s):
                 any_succ = True
+                # A violation belongs to the step, not to the state it ends in: it is recorded
+                # with its step and its end state is never explored (nor marked as seen).
+                if violation is not None:
+                    if violation.inconclusive:
+                        unwind = unwind or violation
+                    elif best is None:
+                        best = (s, action, violation)
+                    continue
                 if new in parents:
                     continue
                 parents[new] = (s, action)
-                if violation is None:
-                    if best is None:
-                        nxt.append(new)
-                elif violation.inconclusive:
-                    unwind = unwind or violation
-                elif best is None:
-                    best = (new, violation)
+                if best is None:
+                    nxt.append(new)
             if not any_succ and m.deadlocked(s):
                 return found_deadlock(m, parents, s, depth, finish)
         depth += 1
         if best is not None:
-            return found(best[0], best[1], depth)
+            return found(best[0], best[2], depth, last=best[1])
         frontier = nxt
         if progress:
             progress(depth, len(parents), time.monotonic() - t0)
     if unwind is not None:
-        return finish(INCONCLUSIVE, depth if frontier else max(depth - 1, 0), reason=f"a loop bound was reached at line "
-                      f"{unwind.line} ({unwind.message}); raise its bound")
+        return finish(INCONCLUSIVE, depth if frontier else max(depth - 1, 0),
+                      reason=f"a loop bound was reached at line {unwind.line} "
+                      f"({unwind.message}); raise its bound")
     if frontier:
         return finish(HOLDS, depth)
-    # the last layer had no successors: the longest execution is one step shorter
+    # the last layer had no successors: every state is reachable within one step fewer
     return finish(HOLDS, max(depth - 1, 0), complete=True)
 
 

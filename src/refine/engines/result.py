@@ -36,7 +36,7 @@ class Result:
             what = f"{v.prop}: {v.message}" if v else self.reason
             return f"VIOLATED {what} (counterexample of {self.amount()}, {self.engine})"
         if self.verdict == HOLDS:
-            scope = (f"for every execution of the scenario ({self.amount()} at most)"
+            scope = (f"for every execution of the scenario (explored to the end: {self.amount()})"
                      if self.complete else f"up to {self.amount()}")
             return f"HOLDS {scope}, {self.engine}"
         return f"INCONCLUSIVE: {self.reason} ({self.engine}, reached {self.depth} {self.unit})"

@@ -17,6 +17,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
+from ..lower.liveness import DEAD
 from ..ir.model import TASK, Branch, Goto, Op, RunEnd, RunStart, is_resting
 from .encode import AND, FALSE, ITE, NOT, OR, TRUE, Encoder, guarded, no_error
 
@@ -148,7 +149,9 @@ def run(enc: Encoder, t: int, S: list, start_cond, cpu_at, decide) -> Pass:
                     ok, B = step_end([(wait, E, FALSE)], k)
                     stops.append((ok, B))
                 alive = AND(alive, g)
-            for eff in ins.effects:
+            # Resets of dead locals change nothing a violation depends on; left out here they
+            # keep the formula small (the replay through the machine still performs them).
+            for eff in (() if ins.text == DEAD else ins.effects):
                 errs = enc.effect(eff, E)
                 out.errors += guarded(alive, errs)
                 alive = AND(alive, no_error(errs))

@@ -35,6 +35,8 @@ class Result:
             v = self.trace.violation if self.trace else None
             what = f"{v.prop}: {v.message}" if v else self.reason
             return f"VIOLATED {what} (counterexample of {self.amount()}, {self.engine})"
+        if self.verdict == HOLDS and self.engine == "simulate":
+            return f"NO VIOLATION FOUND: {self.reason} (longest run {self.amount()})"
         if self.verdict == HOLDS:
             scope = (f"for every execution of the scenario (explored to the end: {self.amount()})"
                      if self.complete else f"up to {self.amount()}")

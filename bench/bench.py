@@ -26,9 +26,9 @@ prog = load(spec, consts)
 if engine == "explicit":
     from refine.engines.explicit import search
     r = search(prog)
-else:
-    from refine.engines.symbolic import check
-    r = check(prog, 30, unit)
+else:  # as `refine verify --engine symbolic` does it
+    from refine.engines.cut_first import CUT_AT, check_cut_first
+    r = check_cut_first(prog, load(spec, consts, unroll_cap=CUT_AT), 30, unit, None, 120.0)
 print(json.dumps({"verdict": r.verdict, "depth": r.depth, "unit": r.unit,
                   "seconds": time.monotonic() - t0,
                   "peak_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024}))

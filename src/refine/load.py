@@ -7,6 +7,6 @@ from .syntax.parser import parse_file
 
 
 def load(path: str, overrides: dict[str, int] | None = None,
-         only: list[str] | None = None) -> Program:
+         only: list[str] | None = None, unroll_cap: int | None = None) -> Program:
     """Parse, resolve, type check and lower a spec; raises SpecError on bad input."""
-    return lower(parse_file(path), overrides, only)
+    return lower(parse_file(path), overrides, only, unroll_cap)

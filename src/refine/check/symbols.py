@@ -38,6 +38,7 @@ class Symbols:
     cpus: int = 1
     checks_off: dict[str, str] = field(default_factory=dict)
     unused: set[int] = field(default_factory=set)  # slots freed by register allocation
+    unroll_cap: int | None = None  # unroll loops at most this often (searching for violations)
 
     # ------------------------------------------------------------------ constants
 

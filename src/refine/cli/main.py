@@ -104,9 +104,10 @@ def verify(spec: str = SpecArg,
             from ..engines.explicit import search
             result = search(prog, depth or 500, limits, progress=_progress)
         else:
-            from ..engines.symbolic import check
-            result = check(prog, depth or 12, unit.value, limits, query_timeout,
-                           progress=_progress)
+            from ..engines.cut_first import CUT_AT, check_cut_first
+            cut = load(spec, _overrides(const), only, unroll_cap=CUT_AT)
+            result = check_cut_first(prog, cut, depth or 12, unit.value, limits, query_timeout,
+                                     progress=_progress)
     except ReplayError as e:
         _internal(f"the {engine.value} engine returned a trace the semantics reject: {e}")
     except KeyboardInterrupt:

@@ -18,7 +18,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 from ..lower.liveness import DEAD
-from ..ir.model import TASK, Branch, Goto, Op, RunEnd, RunStart, is_resting
+from ..ir.model import CUT, TASK, Branch, Check, Goto, Op, RunEnd, RunStart, is_resting
 from .encode import AND, FALSE, ITE, NOT, OR, TRUE, Encoder, guarded, no_error
 
 
@@ -152,6 +152,11 @@ def run(enc: Encoder, t: int, S: list, start_cond, cpu_at, decide) -> Pass:
             # Resets of dead locals change nothing a violation depends on; left out here they
             # keep the formula small (the replay through the machine still performs them).
             for eff in (() if ins.text == DEAD else ins.effects):
+                if isinstance(eff, Check) and eff.prop == CUT:  # a path left out: assumed away
+                    c, ce = enc.cond(eff.cond, E)
+                    out.blocked.append(AND(alive, NOT(c)))
+                    alive = AND(alive, c)
+                    continue
                 errs = enc.effect(eff, E)
                 out.errors += guarded(alive, errs)
                 alive = AND(alive, no_error(errs))

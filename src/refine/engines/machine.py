@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from ..ir.model import (END, NMI, TASK, Branch, Goto, Op, Program, RunEnd, RunStart, is_resting)
+from ..ir.model import (CUT, END, NMI, TASK, Branch, Goto, Op, Program, RunEnd, RunStart, is_resting)
 from .compile import Violated, compile_effect, compile_expr
 
 Action = tuple[int, int]
@@ -175,6 +175,8 @@ class Machine:
                     s[th.preempt_slot] = 0
                     pc += 1
         except Violated as v:
+            if v.prop == CUT:
+                return None  # past a loop cut short: this path is left out
             s[th.pc_slot] = pc
             return tuple(s), Violation(v.prop, v.message, v.line, t), ran
         if th.level == TASK and pc != END and code[pc][0] != "start":

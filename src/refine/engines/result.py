@@ -34,7 +34,9 @@ class Result:
         if self.verdict == VIOLATED:
             v = self.trace.violation if self.trace else None
             what = f"{v.prop}: {v.message}" if v else self.reason
-            return f"VIOLATED {what} (counterexample of {self.amount()}, {self.engine})"
+            cut = self.stats.get("loops_cut_at")
+            how = f"; found with loops cut after {cut} iterations" if cut else ""
+            return f"VIOLATED {what} (counterexample of {self.amount()}, {self.engine}{how})"
         if self.verdict == HOLDS and self.engine == "simulate":
             return f"NO VIOLATION FOUND: {self.reason} (longest run {self.amount()})"
         if self.verdict == HOLDS:

@@ -18,6 +18,7 @@ TASK, SOFTIRQ, HARDIRQ, NMI = 0, 1, 2, 3
 LEVEL_NAMES = ("task", "softirq", "hardirq", "nmi")
 
 END = -1  # the pc of a thread that has finished all its runs
+CUT = "cut"  # a Check that prunes paths past a loop cut short (searches for violations only)
 
 
 @dataclass(frozen=True)
@@ -118,7 +119,8 @@ class Check:
     """A property checked when reached: violated when cond is false.
 
     prop is the property's name ('assert', 'WARN', 'unwind', ...); an 'unwind' failure means a loop
-    bound was too small and makes the verdict inconclusive instead of a violation.
+    bound was too small and makes the verdict inconclusive instead of a violation. A CUT check
+    that fails blocks the step: the path is not explored at all.
     """
 
     cond: Expr

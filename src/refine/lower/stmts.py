@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from ..check.types import compatible, show_type
 from ..errors import at
-from ..ir.model import Assign, Op, Slot, Type, Unop
+from ..ir.model import CUT, Assign, Check, Op, Slot, Type, Unop
 from ..syntax import ast as A
 from .builtins import ATOMICS, CONTROL, WARNS, atomic_call, canonical, control_call, warn_call
 from .emit import Label
@@ -202,7 +202,9 @@ class ThreadLowerer(ExprLowerer):
         if not 0 <= bound <= 1000:
             raise at("E204", f"loop bound {bound}; use 0 to 1000", s.bound.span)
         done = Label()
-        for _ in range(bound):
+        cap = self.sym.unroll_cap
+        unrolled = bound if cap is None else min(bound, cap)
+        for _ in range(unrolled):
             cv, ct = self.expr(s.cond)
             self.out.branch(Unop("not", self.as_bool(cv, ct, s.cond.span)), done)
             again = Label()
@@ -211,9 +213,13 @@ class ThreadLowerer(ExprLowerer):
             self.loops.pop()
             self.out.place(again)
         cv, ct = self.expr(s.cond)
-        self.check(Unop("not", self.as_bool(cv, ct, s.cond.span)), "unwind",
-                   f"the loop at line {s.span.line} needs more than its bound of {bound} "
-                   "iterations", s.span)
+        if unrolled < bound:  # a search with loops cut short: paths past the cut are not explored
+            self.op([Check(Unop("not", self.as_bool(cv, ct, s.cond.span)), CUT,
+                           "cut short", s.span.line)], False, s.span)
+        else:
+            self.check(Unop("not", self.as_bool(cv, ct, s.cond.span)), "unwind",
+                       f"the loop at line {s.span.line} needs more than its bound of {bound} "
+                       "iterations", s.span)
         self.out.place(done)
 
     def s_for(self, s: A.For) -> None:

@@ -21,6 +21,12 @@ def run_cli(*args: str) -> tuple[int, str]:
     return result.exit_code, result.output
 
 
+def without_stats(output: str) -> str:
+    """Output without the statistics line: timings and memory vary from run to run."""
+    return "\n".join(line for line in output.splitlines()
+                     if not (line.startswith("(") and "seconds " in line))
+
+
 def program(text: str, **consts):
     """Lower spec text straight to IR."""
     return lower(parse_text(text, "test.kspec"), consts or None)

@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.conftest import ROOT, run_cli
+from tests.conftest import ROOT, run_cli, without_stats
 
 HERE = Path(__file__).parent
 EXAMPLES = sorted(HERE.glob("*/*.kspec"))
@@ -20,11 +20,6 @@ def expectation(path: Path) -> tuple[str, str | None]:
     m = re.search(r"^// expect: (holds|violated|inconclusive)(?: (\S+))?", path.read_text(), re.M)
     assert m, f"{path} has no `// expect:` line"
     return m.group(1), m.group(2)
-
-
-def stable(output: str) -> str:
-    """The output without the statistics line (timings and memory vary between runs)."""
-    return "\n".join(line for line in output.splitlines() if not line.startswith("(states"))
 
 
 def test_there_are_buggy_and_correct_examples():
@@ -42,5 +37,5 @@ def test_example(path, at_root):
         assert out.count("\n") > 10  # a trace was printed
     golden = path.with_suffix(".out")
     if os.environ.get("REFINE_OVERWRITE"):
-        golden.write_text(stable(out) + "\n")
-    assert stable(out) + "\n" == golden.read_text()
+        golden.write_text(without_stats(out) + "\n")
+    assert without_stats(out) + "\n" == golden.read_text()

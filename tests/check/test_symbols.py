@@ -28,6 +28,7 @@ def names(text=SPEC, **consts):
 def test_layout_flattens_pools_structs_arrays_and_percpu():
     got, _ = names()
     assert got == ["Obj#0.next", "Obj#1.next", "Obj#0.color", "Obj#1.color",
+                   "Obj#0.live", "Obj#1.live",  # the lifecycle ghost slots of every pool
                    "h.first", "h.count",
                    "heads[0].first", "heads[0].count", "heads[1].first", "heads[1].count",
                    "heads[2].first", "heads[2].count",

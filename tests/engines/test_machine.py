@@ -81,7 +81,7 @@ def test_any_cpu_thread_has_one_start_action_per_cpu():
         handler h() { x = 1; }
         scenario { cpus = 3; run h on any cpu in task; }""")
     m = Machine(p)
-    assert sorted(m.candidates(p.initial())) == [(0, 0), (0, 1), (0, 2)]
+    assert sorted(m.candidates(p.initial())) == [(0, 0, 0), (0, 1, 0), (0, 2, 0)]
 
 
 def test_when_guard_holds_back_a_handler_until_it_is_raised():

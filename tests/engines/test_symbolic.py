@@ -195,7 +195,7 @@ def test_any_cpu_task_must_pick_the_other_cpu():
     prog = irq_disabled_task(HARDIRQ, cpus=2, task_cpu=None, irq_cpu=1)
     ex, st, rd = run_all(prog)
     assert ex.verdict == VIOLATED
-    assert st.trace.actions[0] == (0, 0) and rd.trace.actions[0] == (0, 0)
+    assert st.trace.actions[0] == (0, 0, 0) and rd.trace.actions[0] == (0, 0, 0)
 
 
 def flag_protocol(correct):
@@ -362,7 +362,7 @@ def oracle(prog):
     @lru_cache(maxsize=None)
     def longest(s, last):  # (steps, new rounds) of the longest continuations
         best = (0, 0)
-        for (t, _), new, v in m.successors(s):
+        for (t, _, _), new, v in m.successors(s):
             more = (0, 0) if v is not None else longest(new, t)
             best = (max(best[0], 1 + more[0]), max(best[1], (t < last) + more[1]))
         return best
@@ -425,7 +425,7 @@ def fewest_rounds_to_violation(prog):
         d = dist[node]
         if m.deadlocked(s):
             best = d if best is None else min(best, d)
-        for (t, _), new, v in m.successors(s):
+        for (t, _, _), new, v in m.successors(s):
             nd = d + (t < last)
             if v is not None:
                 if not v.inconclusive:

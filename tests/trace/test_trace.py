@@ -23,12 +23,12 @@ def test_replay_rebuilds_the_counterexample():
 
 def test_replay_rejects_a_thread_that_does_not_exist():
     with pytest.raises(ReplayError, match="step 1"):
-        replay(Machine(load(LOST)), [(7, 0)])
+        replay(Machine(load(LOST)), [(7, 0, 0)])
 
 
 def test_replay_rejects_a_finished_thread():
     p = load(LOST)
-    actions = [(0, 0), (0, 0), (0, 0)]  # thread a has only two steps
+    actions = [(0, 0, 0), (0, 0, 0), (0, 0, 0)]  # thread a has only two steps
     with pytest.raises(ReplayError, match="step 3"):
         replay(Machine(p), actions)
 

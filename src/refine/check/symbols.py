@@ -3,15 +3,15 @@ slot layout, functions, handlers. Errors here are name and type errors with the 
 """
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 from ..errors import SpecError, at
 from ..ir.model import BOOL, SlotInfo, Type
 from ..syntax import ast as A
-from .types import Array, Dom, SType, Struct, flatten, int_type, size_of
+from .types import Array, Dom, SType, Struct, flatten, int_type, show_type, size_of
 
 MAX_SLOTS = 100_000
-BUILTIN_NAMES = {"cpu", "NR_CPUS"}
+BUILTIN_NAMES = {"cpu", "NR_CPUS", "self", "thread"}
 
 
 @dataclass
@@ -21,6 +21,7 @@ class Var:
     base: int
     kind: str  # 'state' | 'ghost'
     span: A.Span
+    perthread: bool = False  # an array over scenario entries, indexed by the running one
 
 
 @dataclass
@@ -31,6 +32,14 @@ class Symbols:
     members: dict[str, tuple[Type, int]] = field(default_factory=dict)
     pools: dict[str, Type] = field(default_factory=dict)  # name -> non-null ref type
     structs: dict[str, Struct] = field(default_factory=dict)
+    generics: dict[str, A.StructDecl] = field(default_factory=dict)  # struct NAME<T, ...>
+    instances: dict[tuple, Struct] = field(default_factory=dict)
+    tenv: dict[str, SType] = field(default_factory=dict)  # type parameters of the inlined fn
+    live: dict[str, int] = field(default_factory=dict)  # pool -> base of its `live` ghost slots
+    dynamic: set[str] = field(default_factory=set)  # pools whose objects start unallocated
+    freed: set[str] = field(default_factory=set)  # pools some code frees or allocates
+    threads: int = 0  # scenario entries, the index set of perthread variables
+    _lines: dict[str, list[str]] = field(default_factory=dict)
     vars: dict[str, Var] = field(default_factory=dict)
     fns: dict[str, A.FnDecl] = field(default_factory=dict)
     handlers: dict[str, A.HandlerDecl] = field(default_factory=dict)
@@ -39,6 +48,13 @@ class Symbols:
     checks_off: dict[str, str] = field(default_factory=dict)
     unused: set[int] = field(default_factory=set)  # slots freed by register allocation
     unroll_cap: int | None = None  # unroll loops at most this often (searching for violations)
+
+    def lines(self, file: str) -> list[str]:
+        """The source lines of the spec (file "") or of a library module."""
+        if file not in self._lines:
+            from .imports import library_source
+            self._lines[file] = (library_source(file) if file else self.spec.source).splitlines()
+        return self._lines[file]
 
     # ------------------------------------------------------------------ constants
 
@@ -87,6 +103,12 @@ class Symbols:
                 raise at("E204", f"empty range int[{lo}..{hi}]", t.span, "lo <= hi")
             return int_type(lo, hi)
         if isinstance(t, A.TNamed):
+            if t.args and t.name not in self.generics:
+                raise at("E204", f"`{t.name}` takes no type arguments", t.span, t.name)
+            if t.name in self.tenv:
+                return self._bound(t)
+            if t.name in self.generics:
+                return self.instance(t)
             if t.name in self.pools:
                 p = self.pools[t.name]
                 return Type("ref", 0 if t.nullable else 1, p.hi, p.name, nullable=t.nullable)
@@ -103,6 +125,37 @@ class Symbols:
             return Array(self.resolve_domain(t.domain), self.resolve_type(t.elem))
         raise at("E204", "not a type", t.span)
 
+    def _bound(self, t: A.TNamed) -> SType:
+        """A type parameter: the type it was bound to at the call, made nullable by `T?`."""
+        b = self.tenv[t.name]
+        if not t.nullable:
+            return b
+        if not (isinstance(b, Type) and b.kind == "ref"):
+            raise at("E204", f"`{t.name}?`: {t.name} is {show_type(b)}, only references to a "
+                     "pool can be nullable", t.span, "a pool")
+        return Type("ref", 0, b.hi, b.name, nullable=True)
+
+    def instance(self, t: A.TNamed) -> Struct:
+        """struct NAME<T> with its type arguments: one Struct per distinct instantiation."""
+        d = self.generics[t.name]
+        if len(t.args) != len(d.tparams):
+            raise at("E204", f"`{t.name}` takes {len(d.tparams)} type argument"
+                     f"{'s' * (len(d.tparams) != 1)}", t.span,
+                     f"{t.name}<{', '.join(d.tparams)}>")
+        if t.nullable:
+            raise at("E204", f"only references to a pool can be nullable, not `{t.name}`",
+                     t.span, "a pool name before `?`")
+        args = tuple(self.resolve_type(a) for a in t.args)
+        key = (t.name,) + tuple(show_type(a) for a in args)
+        if key not in self.instances:
+            saved, self.tenv = self.tenv, dict(zip(d.tparams, args))
+            try:
+                name = f"{t.name}<{', '.join(key[1:])}>"
+                self.instances[key] = Struct(name, _fields(self, d.fields), t.name, args)
+            finally:
+                self.tenv = saved
+        return self.instances[key]
+
     def resolve_domain(self, d: A.Domain) -> Dom:
         if d.name is None:
             lo, hi = self.const_eval(d.lo, "a bound"), self.const_eval(d.hi, "a bound")
@@ -111,6 +164,12 @@ class Symbols:
             return Dom("range", hi - lo + 1, lo, f"{lo}..{hi}", int_type(lo, hi))
         if d.name == "cpu":
             return Dom("cpu", self.cpus, 0, "cpu", int_type(0, self.cpus - 1))
+        if d.name == "thread":
+            return _thread_dom(self.spec, self)
+        bound = self.tenv.get(d.name)
+        if isinstance(bound, Type) and bound.kind == "ref":
+            return Dom("pool", bound.hi, 0, bound.name, Type("ref", 1, bound.hi, bound.name,
+                                                            nullable=False))
         if d.name in self.pools:
             p = self.pools[d.name]
             return Dom("pool", p.hi, 0, d.name, p)
@@ -168,6 +227,7 @@ def collect(spec: A.Spec, overrides: dict[str, int] | None = None) -> Symbols:
         raise SpecError("E400", f"--const {name}: the spec declares no constant `{name}`",
                         expected="one of: " + (", ".join(sym.consts) or "(no constants)"))
     scen = _scenario(spec)
+    sym.threads = len(scen.runs) if scen is not None else 0
     if scen is not None and scen.cpus is not None:
         sym.cpus = sym.const_eval(scen.cpus, "a number of CPUs")
         if not 1 <= sym.cpus <= 64:
@@ -187,9 +247,14 @@ def collect(spec: A.Spec, overrides: dict[str, int] | None = None) -> Symbols:
                 raise at("E204", f"pool {d.name} has {n} objects; a pool has 1 to 4096",
                          d.size.span)
             sym.pools[d.name] = Type("ref", 1, n, d.name, nullable=False)
+            if d.dynamic:
+                sym.dynamic.add(d.name)
         elif isinstance(d, A.StructDecl):
             claim(d.name, d.span)
-            sym.structs[d.name] = Struct(d.name, _fields(sym, d.fields))
+            if d.tparams:
+                sym.generics[d.name] = d
+            else:
+                sym.structs[d.name] = Struct(d.name, _fields(sym, d.fields))
         elif isinstance(d, (A.FnDecl, A.HandlerDecl)):
             claim(d.name, d.span)
             (sym.fns if isinstance(d, A.FnDecl) else sym.handlers)[d.name] = d
@@ -203,14 +268,41 @@ def collect(spec: A.Spec, overrides: dict[str, int] | None = None) -> Symbols:
                 t = Array(dom, ftype)
                 sym.vars[vname] = Var(vname, t, sym.add_slots(t, d.name, "state"), "state", d.span)
                 _rename_pool_slots(sym, sym.vars[vname], fname)
+            # lifecycle: 1 while the object is allocated (built-in checks use-after-free,
+            # double-free, leak); preallocated pools start allocated, dynamic ones free
+            live = Array(dom, BOOL)
+            sym.live[d.name] = sym.add_slots(live, d.name, "life")
+            _rename_pool_slots(sym, Var("", live, sym.live[d.name], "life", d.span), "live")
+            if not d.dynamic:
+                for i in range(dom.size):
+                    sym.slots[sym.live[d.name] + i] = replace(sym.slots[sym.live[d.name] + i],
+                                                              init=1)
         elif isinstance(d, A.VarDecl):
             claim(d.name, d.span)
             t = sym.resolve_type(d.type)
             if d.percpu:
                 t = Array(sym.resolve_domain(A.Domain(name="cpu", span=d.span)), t)
+            if d.perthread:
+                if not d.ghost:
+                    raise at("E204", f"`{d.name}`: perthread variables are the checker's "
+                             "bookkeeping; declare them ghost", d.span, "perthread ghost var")
+                t = Array(sym.resolve_domain(A.Domain(name="thread", span=d.span)), t)
             kind = "ghost" if d.ghost else "state"
-            sym.vars[d.name] = Var(d.name, t, sym.add_slots(t, d.name, kind), kind, d.span)
+            sym.vars[d.name] = Var(d.name, t, sym.add_slots(t, d.name, kind), kind, d.span,
+                                   d.perthread)
     return sym
+
+
+def _thread_dom(spec: A.Spec, sym: Symbols) -> Dom:
+    """The scenario entries, by the names traces give them."""
+    scen = _scenario(spec)
+    names = []
+    for r in (scen.runs if scen is not None else ()):
+        names.append(r.alias or (r.handler if r.cpu is None
+                                 else f"{r.handler}@{sym.const_eval(r.cpu, 'a CPU number')}"))
+    names = names or ["none"]
+    return Dom("thread", len(names), 0, "thread",
+               Type("enum", 0, len(names) - 1, "thread", tuple(names)))
 
 
 def _fields(sym: Symbols, fields) -> tuple[tuple[str, SType], ...]:

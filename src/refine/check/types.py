@@ -19,7 +19,7 @@ class Dom:
     def show(self, i: int) -> str:
         if self.kind == "pool":
             return f"{self.name}#{i}"
-        if self.kind == "enum" and self.elem is not None:
+        if self.kind in ("enum", "thread") and self.elem is not None:
             return self.elem.names[i]
         return str(i + self.lo)
 
@@ -28,6 +28,8 @@ class Dom:
 class Struct:
     name: str
     fields: tuple[tuple[str, "SType"], ...]
+    generic: str = ""  # llist_head<Job>: generic "llist_head", args (Job,)
+    args: tuple = ()
 
     def field(self, name: str) -> tuple[int, "SType"] | None:
         off = 0

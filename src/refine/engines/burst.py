@@ -28,7 +28,7 @@ class Pass:
     errors: list = field(default_factory=list)  # (condition, prop code): a step violated
     blocked: list = field(default_factory=list)  # conditions under which a step is blocked
     ctx: list = field(default_factory=list)  # (a step starts here, its context rule)
-    starts: list = field(default_factory=list)  # (node, a step starts here, its cpu term)
+    starts: list = field(default_factory=list)  # (node, a step starts here, cpu, choice)
     stopped: list = field(default_factory=list)  # conditions under which the burst stopped
 
     def violated(self):
@@ -63,11 +63,12 @@ def _merge(flows, nslots):
     return cond, st, cnt
 
 
-def run(enc: Encoder, t: int, S: list, start_cond, cpu_at, decide) -> Pass:
+def run(enc: Encoder, t: int, S: list, start_cond, cpu_at, decide, choice_at=None) -> Pass:
     """Execute thread t from state S.
 
     start_cond(k): the first step starts at resting instruction k; cpu_at(k): the cpu a run
-    starting at RunStart k takes (int or term); decide(k): start another step at k.
+    starting at RunStart k takes (int or term); decide(k): start another step at k;
+    choice_at(k): the value chosen by a step that starts at the choice op k (a term).
     """
     th = enc.prog.threads[t]
     code = th.code
@@ -106,7 +107,7 @@ def run(enc: Encoder, t: int, S: list, start_cond, cpu_at, decide) -> Pass:
             is_start = isinstance(ins, RunStart)
             arrive, news = [], []
             for c, st, cnt in flows:
-                if is_start:
+                if is_start or ins.choose is not None:  # a choice begins a step of its own
                     arrive.append((c, st, cnt))
                     continue
                 a, p = AND(c, cnt), AND(c, NOT(cnt))
@@ -128,7 +129,8 @@ def run(enc: Encoder, t: int, S: list, start_cond, cpu_at, decide) -> Pass:
                 cpu = cpu_at(k) if is_start else st[th.cpu_slot]
                 rule = enc.can_start(st, t, cpu) if is_start else enc.can_run(st, t)
                 out.ctx.append((c, rule))
-                out.starts.append((k, c, enc.bv(cpu) if isinstance(cpu, int) else cpu))
+                pick = choice_at(k) if isinstance(ins, Op) and ins.choose else enc.bv(0)
+                out.starts.append((k, c, enc.bv(cpu) if isinstance(cpu, int) else cpu, pick))
                 execs.append((c, st, FALSE))
                 fresh = OR(fresh, c)
         else:
@@ -137,6 +139,8 @@ def run(enc: Encoder, t: int, S: list, start_cond, cpu_at, decide) -> Pass:
             continue
         alive, E, cnt = _merge(execs, nslots)
         if isinstance(ins, Op):
+            if ins.choose is not None:  # every step through here starts here (see above)
+                E[ins.choose[0]] = choice_at(k)
             if ins.guard is not None:
                 g, ge = enc.cond(ins.guard, E)
                 out.errors += guarded(alive, ge)

@@ -3,8 +3,9 @@
 This is the reference semantics. The explicit engine searches with it, and every trace, whichever
 engine found it, is replayed through it before it is shown.
 
-An action is (thread, cpu): cpu matters only when the thread stands at the start of a run on
-any CPU, where each CPU it could start on is a separate action.
+An action is (thread, cpu, choice): cpu matters only when the thread stands at the start of a
+run on any CPU, where each CPU it could start on is a separate action; choice only when it
+stands at a nondeterministic choice (`nondet()`), where each value is a separate action.
 """
 from __future__ import annotations
 
@@ -13,7 +14,7 @@ from dataclasses import dataclass
 from ..ir.model import (CUT, END, NMI, TASK, Branch, Goto, Op, Program, RunEnd, RunStart, is_resting)
 from .compile import Violated, compile_effect, compile_expr
 
-Action = tuple[int, int]
+Action = tuple[int, int, int]
 
 
 @dataclass(frozen=True)
@@ -42,7 +43,7 @@ class Machine:
                 if isinstance(ins, Op):
                     effs = tuple(compile_effect(e, slots) for e in ins.effects)
                     guard = compile_expr(ins.guard) if ins.guard is not None else None
-                    compiled.append(("op", ins.visible, guard, effs))
+                    compiled.append(("op", ins.visible, guard, effs, ins.choose))
                 elif isinstance(ins, Branch):
                     compiled.append(("br", compile_expr(ins.cond), ins.target))
                 elif isinstance(ins, Goto):
@@ -54,7 +55,12 @@ class Machine:
                     compiled.append(("end",))
             self.code.append(compiled)
         self.resting = [[is_resting(i) for i in t.code] for t in prog.threads]
-        self.invariants = [(inv.name, compile_expr(inv.expr), inv.line) for inv in prog.invariants]
+        # a choice always begins a step of its own: the action that runs it names the value
+        self.choice = [[i.choose[1] if isinstance(i, Op) and i.choose else 0 for i in t.code]
+                       for t in prog.threads]
+        self.invariants = [(inv.name, compile_expr(inv.expr), inv.line,
+                            inv.message or f"invariant {inv.name} is false")
+                           for inv in prog.invariants]
 
     # ------------------------------------------------------------------ context rules
 
@@ -114,9 +120,10 @@ class Machine:
                 continue
             if self.code[t][pc][0] == "start":
                 cpus = range(self.ncpu) if th.cpu is None else (th.cpu,)
-                out.extend((t, c) for c in cpus if self.can_start(s, t, c))
+                out.extend((t, c, 0) for c in cpus if self.can_start(s, t, c))
             elif self.can_run(s, t):
-                out.append((t, s[th.cpu_slot]))
+                n = self.choice[t][pc]
+                out.extend((t, s[th.cpu_slot], k) for k in range(n or 1))
         return out
 
     def step(self, state: tuple, action: Action):
@@ -126,10 +133,11 @@ class Machine:
         it would start. A run that starts and meets a false await at once has started: it stays
         on its CPU's context stack, waiting there (an NMI spinning on a lock).
         """
-        t, c = action
+        t, c, k = action
         th = self.threads[t]
         code = self.code[t]
         resting = self.resting[t]
+        choice = self.choice[t]
         s = list(state)
         pc = start = s[th.pc_slot]
         counted = False
@@ -142,10 +150,12 @@ class Machine:
                     break
                 ins = code[pc]
                 kind = ins[0]
-                if pc != start and resting[pc] and (counted or kind == "start"):
+                if pc != start and resting[pc] and (counted or kind == "start" or choice[pc]):
                     break
                 if kind == "op":
-                    _, visible, guard, effs = ins
+                    _, visible, guard, effs, choose = ins
+                    if choose is not None:
+                        s[choose[0]] = k
                     if guard is not None and not guard(s):
                         if pc == start:
                             return None  # blocked where it stands
@@ -187,9 +197,9 @@ class Machine:
 
     def check_invariants(self, s) -> Violation | None:
         try:
-            for name, f, line in self.invariants:
+            for name, f, line, message in self.invariants:
                 if not f(s):
-                    return Violation(name, f"invariant {name} is false", line)
+                    return Violation(name, message, line)
         except Violated as v:
             return Violation(v.prop, v.message, v.line)
         return None

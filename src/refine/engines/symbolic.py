@@ -94,6 +94,16 @@ class _Engine:
             raise _Unknown(f"the solver could not decide: {why}")
         return r == z3.sat
 
+    def chooser(self, prefix: str, t: int):
+        """choice_at for burst.run: one bounded variable per choice op a step may start at."""
+        code = self.prog.threads[t].code
+
+        def choice_at(k):
+            v = z3.BitVec(f"{prefix}_{k}", self.enc.width)
+            self.solver.add(v >= 0, v < self.enc.bv(code[k].choose[1]))
+            return v
+        return choice_at
+
     def _fresh(self, prefix: str, exprs):
         vs = [z3.BitVec(f"{prefix}_{i}", self.enc.width) for i in range(len(exprs))]
         self.solver.add(*[v == e for v, e in zip(vs, exprs)])
@@ -105,6 +115,7 @@ class _Engine:
         """One pure single-step pass per action from fr's state: [(action, Pass)]."""
         if fr.passes is None:
             fr.passes = []
+            self.npass = getattr(self, "npass", 0) + 1
             for t, c in self.actions:
                 th = self.prog.threads[t]
                 pc = fr.st[th.pc_slot]
@@ -116,7 +127,8 @@ class _Engine:
                         at = AND(at, st[th.cpu_slot] == enc.bv(c))
                     return at
 
-                p = burst.run(enc, t, st, start, lambda k, c=c: c, lambda k: FALSE)
+                p = burst.run(enc, t, st, start, lambda k, c=c: c, lambda k: FALSE,
+                              self.chooser(f"pick{self.npass}_{t}_{c}", t))
                 fr.passes.append(((t, c), p))
         return fr.passes
 
@@ -139,7 +151,7 @@ class _Engine:
         h = z3.Bool(f"halted_{k}")
         self.solver.add(h == halted)
         fr = _Frame(self._fresh(f"s{k}", st), h, self._fresh(f"code{k}", [code])[0])
-        fr.choices = [sel]
+        fr.choices = [sel, ps]
         self.frames.append(fr)
 
     # ------------------------------------------------------------------ rounds
@@ -168,7 +180,8 @@ class _Engine:
                 return cpus[k]
 
             p = burst.run(enc, t, st, start, cpu_at,
-                          lambda k, t=t: z3.Bool(f"cont_{r}_{t}_{k}"))
+                          lambda k, t=t: z3.Bool(f"cont_{r}_{t}_{k}"),
+                          self.chooser(f"pick_{r}_{t}", t))
             for c, rule in p.ctx:
                 self.solver.add(z3.Implies(c, rule))
             for b in p.blocked:
@@ -185,7 +198,7 @@ class _Engine:
         fr.choices = bursts
         fr.stepped = [z3.Bool(f"stepped_{r}_{t}") for t in range(len(bursts))]
         for v, p in zip(fr.stepped, bursts):
-            self.solver.add(v == OR(*[c for _, c, _ in p.starts]))
+            self.solver.add(v == OR(*[c for _, c, _, _ in p.starts]))
         if r > 1:  # only the greedy split of each execution: far fewer models to refute
             self.solver.add(z3.Implies(OR(*fr.stepped), self.follows(cur, fr)))
         self.frames.append(fr)
@@ -220,15 +233,22 @@ class _Engine:
         out = []
         for fr in self.frames[1:k + 1]:
             if self.unit == "steps":
-                i = m.eval(fr.choices[0], model_completion=True).as_long()
-                out.append(self.actions[i])
+                sel, ps = fr.choices
+                i = m.eval(sel, model_completion=True).as_long()
+                t, c = self.actions[i]
+                picks = [self._value(pick) for _, on, _, pick in ps[i][1].starts
+                         if z3.is_true(m.eval(on, model_completion=True))]
+                out.append((t, c, picks[0] if picks else 0))
                 continue
             for t, p in enumerate(fr.choices):
-                taken = [(node, m.eval(cpu, model_completion=True).as_signed_long())
-                         for node, c, cpu in p.starts
-                         if z3.is_true(m.eval(c, model_completion=True))]
-                out += [(t, cpu) for _, cpu in sorted(taken)]
+                taken = [(node, self._value(cpu), self._value(pick))
+                         for node, on, cpu, pick in p.starts
+                         if z3.is_true(m.eval(on, model_completion=True))]
+                out += [(t, cpu, pick) for _, cpu, pick in sorted(taken)]
         return out
+
+    def _value(self, term) -> int:
+        return self.model.eval(term, model_completion=True).as_signed_long()
 
     def violation_of_model(self, k: int) -> Violation:
         code = self.model.eval(self.frames[k].code, model_completion=True).as_long()

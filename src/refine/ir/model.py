@@ -127,6 +127,7 @@ class Check:
     prop: str
     message: str
     line: int = 0
+    subject: str = ""  # use-after-free: the pool, so checks of pools nothing frees are dropped
 
 
 Effect = Assign | Check
@@ -141,6 +142,8 @@ class Op:
 
     visible: a thread may be interrupted before it (it touches shared state or the context).
     guard: the step is enabled only when guard holds (await, lock spinning); only on visible ops.
+    choose: (slot, n): a nondeterministic choice. The op always begins a step of its own, and
+    the action that runs it names a value 0..n-1, written to slot before the guard is read.
     """
 
     effects: tuple[Effect, ...]
@@ -148,6 +151,7 @@ class Op:
     guard: Expr | None = None
     line: int = 0
     text: str = ""
+    choose: tuple[int, int] | None = None
 
 
 @dataclass(frozen=True)
@@ -202,7 +206,7 @@ class SlotInfo:
     name: str  # how traces print it: 'total', 'idle.first', 'Job#1.next', 'w0.entry'
     type: Type
     init: int
-    kind: str  # 'state' | 'ghost' | 'local' | 'pc' | 'cpu' | 'ctx' | 'sched'
+    kind: str  # 'state' | 'ghost' | 'life' (an object's lifecycle) | 'local' | 'pc' | 'cpu' | 'ctx' | 'sched'
     owner: int = -1  # thread index for locals and thread slots
 
 
@@ -229,6 +233,7 @@ class Invariant:
     expr: Expr
     line: int = 0
     text: str = ""
+    message: str = ""  # what a violation says, when the name alone does not (built-in checks)
 
 
 @dataclass

@@ -1,6 +1,7 @@
 """Rewrite the slot numbers an IR fragment refers to (register allocation, compaction)."""
 from __future__ import annotations
 
+from dataclasses import replace
 from typing import Callable
 
 from .model import (Assign, Binop, Branch, Check, Const, Elem, Expr, Goto, Instr, Invariant, Ite,
@@ -26,16 +27,35 @@ def expr(e: Expr, f: Map) -> Expr:
     raise TypeError(e)
 
 
+def substitute(e: Expr, slot: int, value: Expr) -> Expr:
+    """e with every read of `slot` replaced by value (a `when` evaluated for one CPU)."""
+    if isinstance(e, Slot):
+        return value if e.index == slot else e
+    if isinstance(e, Const):
+        return e
+    if isinstance(e, Elem):
+        return replace(e, indices=tuple(substitute(i, slot, value) for i in e.indices))
+    if isinstance(e, Unop):
+        return Unop(e.op, substitute(e.a, slot, value))
+    if isinstance(e, Binop):
+        return Binop(e.op, substitute(e.a, slot, value), substitute(e.b, slot, value))
+    if isinstance(e, Ite):
+        return Ite(substitute(e.cond, slot, value), substitute(e.then, slot, value),
+                   substitute(e.other, slot, value))
+    raise TypeError(e)
+
+
 def effect(e, f: Map):
     if isinstance(e, Assign):
         return Assign(expr(e.target, f), expr(e.value, f), e.line)
-    return Check(expr(e.cond, f), e.prop, e.message, e.line)
+    return replace(e, cond=expr(e.cond, f))
 
 
 def instr(i: Instr, f: Map) -> Instr:
     if isinstance(i, Op):
-        return Op(tuple(effect(e, f) for e in i.effects), i.visible,
-                  expr(i.guard, f) if i.guard is not None else None, i.line, i.text)
+        return replace(i, effects=tuple(effect(e, f) for e in i.effects),
+                       guard=expr(i.guard, f) if i.guard is not None else None,
+                       choose=(f(i.choose[0]), i.choose[1]) if i.choose else None)
     if isinstance(i, Branch):
         return Branch(expr(i.cond, f), i.target)
     if isinstance(i, RunStart):
@@ -46,4 +66,4 @@ def instr(i: Instr, f: Map) -> Instr:
 
 
 def invariant(inv: Invariant, f: Map) -> Invariant:
-    return Invariant(inv.name, expr(inv.expr, f), inv.line, inv.text)
+    return replace(inv, expr=expr(inv.expr, f))

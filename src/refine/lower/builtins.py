@@ -5,7 +5,8 @@ from __future__ import annotations
 
 from ..check.types import compatible, int_type, show_type
 from ..errors import at
-from ..ir.model import BOOL, HARDIRQ, NMI, SOFTIRQ, TASK, Assign, Binop, Const, Ite, Slot, Type, Unop
+from ..ir.model import (BOOL, HARDIRQ, NMI, SOFTIRQ, TASK, Assign, Binop, Check, Const, Elem, Ite,
+                        Slot, Type, Unop)
 from ..syntax import ast as A
 
 # name -> (arity, what it does to the location, what it returns)
@@ -44,7 +45,11 @@ CONTEXT_QUERIES = {
     "in_task": lambda lvl: lvl == TASK,
 }
 
-CONTROL = {"local_irq_disable", "local_irq_enable", "preempt_disable", "preempt_enable"}
+CONTROL = {"local_irq_disable", "local_irq_enable", "preempt_disable", "preempt_enable",
+           "local_irq_save", "local_irq_restore"}
+# Ghost operations on an object's lifecycle: no step of their own (the kernel library puts them
+# inside the step that hands the object out or takes it back).
+LIFECYCLE = {"object_alloc", "object_free", "object_live"}
 WARNS = {"WARN_ON": "WARN", "WARN_ON_ONCE": "WARN", "BUG_ON": "BUG"}
 
 
@@ -67,6 +72,11 @@ def pure_call(low, e: A.Call):
     if e.name in CONTEXT_QUERIES:
         _arity(e, 0)
         return Const(int(CONTEXT_QUERIES[e.name](low.level))), BOOL
+    if e.name == "object_live":
+        _arity(e, 1)
+        v, t = _object(low, e)
+        return Binop("==", Ite(Binop("==", v, Const(0)), Const(0),
+                               _live(low, t.name, v, e.span.line)), Const(1)), BOOL
     if e.name in ("min", "max"):
         _arity(e, 2)
         a, at_ = low.expr(e.args[0])
@@ -125,11 +135,24 @@ def atomic_call(low, e: A.Call):
     return (Slot(result), t) if result is not None else None
 
 
-def control_call(low, e: A.Call) -> None:
+def control_call(low, e: A.Call):
     """IRQ and preemption control of the running context: a step of its own, since an
-    interrupt may arrive just before it."""
-    _arity(e, 0)
+    interrupt may arrive just before it. local_irq_save() returns whether IRQs were already
+    off; local_irq_restore(flags) puts that back."""
     th = low.thread_slots
+    if e.name == "local_irq_save":
+        _arity(e, 0)
+        flags = low.temp(BOOL)
+        low.op([Assign(Slot(flags), Slot(th["irq"]), e.span.line),
+                Assign(Slot(th["irq"]), Const(1), e.span.line)], True, e.span)
+        return Slot(flags), BOOL
+    if e.name == "local_irq_restore":
+        _arity(e, 1)
+        v, t = low.expr(e.args[0])
+        low.op([Assign(Slot(th["irq"]), low.as_bool(v, t, e.args[0].span), e.span.line)], True,
+               e.span)
+        return None
+    _arity(e, 0)
     if e.name == "local_irq_disable":
         eff = Assign(Slot(th["irq"]), Const(1), e.span.line)
     elif e.name == "local_irq_enable":
@@ -139,6 +162,71 @@ def control_call(low, e: A.Call) -> None:
     else:
         eff = Assign(Slot(th["preempt"]), Binop("-", Slot(th["preempt"]), Const(1)), e.span.line)
     low.op([eff], True, e.span)
+    return None
+
+
+def nondet_value(low, e: A.Call, name: str = "") -> tuple[int, Type, int]:
+    """nondet() chooses a bool, nondet(N) a number 0..N-1: (register, its type, N)."""
+    if len(e.args) > 1:
+        _arity(e, 1)
+    n = low.sym.const_eval(e.args[0], "a number of choices") if e.args else 2
+    if not 2 <= n <= 256:
+        raise at("E204", f"nondet({n}): choose among 2 to 256 values", e.span, "2..256")
+    t = BOOL if not e.args else int_type(0, n - 1)
+    slot = low.new_slot(t, name or f"{e.name}@{e.span.line}")
+    low.locals_.append(slot)
+    return slot, t, n
+
+
+def _object(low, e: A.Call):
+    v, t = low.expr(e.args[0])
+    if t.kind != "ref" or t.name not in low.sym.pools:
+        raise at("E200", f"{e.name}() takes a pool object, not {show_type(t)}", e.args[0].span,
+                 "a reference")
+    return v, t
+
+
+def _live(low, pool: str, ref, line: int):
+    n = low.sym.pools[pool].hi
+    return Elem(low.sym.live[pool], (ref,), (n,), (1,), (True,), line)
+
+
+def lifecycle_call(low, e: A.Call):
+    """object_alloc(T): the first unallocated object of pool T, now allocated, or NULL when
+    none is left; object_free(p): p is no longer allocated (double-free if it was not);
+    object_live(p): whether p is allocated."""
+    _arity(e, 1)
+    line = e.span.line
+    if e.name == "object_alloc":
+        if not isinstance(e.args[0], A.Name):
+            raise at("E200", "object_alloc() takes a pool name", e.args[0].span, "a pool")
+        t = low.sym.resolve_type(A.TNamed(e.args[0].name, span=e.args[0].span))
+        if not isinstance(t, Type) or t.kind != "ref":
+            raise at("E200", f"object_alloc() takes a pool, not {show_type(t)}", e.args[0].span,
+                     "a pool")
+        base = low.sym.live[t.name]
+        pick: object = Const(0)
+        for i in reversed(range(t.hi)):
+            pick = Ite(Binop("==", Slot(base + i), Const(0)), Const(i + 1), pick)
+        res = low.temp(Type("ref", 0, t.hi, t.name, nullable=True))
+        effs = [Assign(Slot(res), pick, line)]
+        effs += [Assign(Slot(base + i), Ite(Binop("==", Slot(res), Const(i + 1)), Const(1),
+                                            Slot(base + i)), line) for i in range(t.hi)]
+        low.sym.freed.add(t.name)
+        low.op(effs, False, e.span)
+        return Slot(res), Type("ref", 0, t.hi, t.name, nullable=True)
+    if e.name == "object_live":
+        return pure_call(low, e)
+    v, t = _object(low, e)
+    low.sym.freed.add(t.name)
+    effs = []
+    if "double-free" not in low.sym.checks_off:
+        effs.append(Check(Binop("or", Binop("==", v, Const(0)), _live(low, t.name, v, line)),
+                          "double-free", f"{low.snippet(e.args[0].span)} freed twice", line))
+    effs.append(Check(Binop("!=", v, Const(0)), "null-deref", "object_free(NULL)", line))
+    effs.append(Assign(_live(low, t.name, v, line), Const(0), line))
+    low.op(effs, False, e.span)
+    return None
 
 
 def warn_call(low, e: A.Call):

@@ -29,6 +29,7 @@ class Loc:
     kind: str  # 'state' | 'ghost' | 'local'
     name: str
     line: int = 0
+    objects: tuple = ()  # (pool, reference) of each object whose field this is
 
     def ir(self) -> Slot | Elem:
         if not self.parts:
@@ -49,20 +50,25 @@ class ExprLowerer:
         self.level = level
         self.cpu_expr: Expr = Const(0)
         self.temps = 0
-        self.lines = sym.spec.source.splitlines()
         self.owner = -1
 
     # ------------------------------------------------------------------ helpers
 
+    def lines(self, span) -> list[str]:
+        """The lines of the file a span is in: the spec, or a library module."""
+        return self.sym.lines(getattr(span, "file", ""))
+
     def text(self, span) -> str:
         line = getattr(span, "line", 0)
-        return self.lines[line - 1].strip() if 0 < line <= len(self.lines) else ""
+        lines = self.lines(span)
+        return lines[line - 1].strip() if 0 < line <= len(lines) else ""
 
     def snippet(self, span) -> str:
         """The source text a span covers, when it is on one line."""
         line = getattr(span, "line", 0)
-        if 0 < line <= len(self.lines) and span.end_line == line:
-            return self.lines[line - 1][span.col - 1:span.end_col - 1]
+        lines = self.lines(span)
+        if 0 < line <= len(lines) and span.end_line == line:
+            return lines[line - 1][span.col - 1:span.end_col - 1]
         return self.text(span)
 
     def new_slot(self, t: Type, name: str, kind: str = "local") -> int:
@@ -113,7 +119,11 @@ class ExprLowerer:
                 if e.name in self.sym.consts or e.name in self.sym.members:
                     raise at("E203", f"`{e.name}` is a constant and cannot be assigned", e.span)
                 raise at("E100", f"unknown name `{e.name}`", e.span, "a variable")
-            return Loc(v.base, (), v.type, v.kind, e.name, e.span.line)
+            loc = Loc(v.base, (), v.type, v.kind, e.name, e.span.line)
+            if v.perthread and self.owner >= 0:  # the running entry's own copy
+                loc = self._element(loc, v.type.dom, Const(self.owner), e)
+                loc.name = e.name
+            return loc
         if isinstance(e, A.Field):
             return self._field(e)
         if isinstance(e, A.Index):
@@ -140,11 +150,12 @@ class ExprLowerer:
                 what = "NULL" if is_ref and idx.value == 0 else str(idx.value)
                 raise at("E200", f"index {what} is outside {dom.name or dom.kind}", e.span)
             return Loc(base.base + v * stride, base.parts, base.type.elem, base.kind, name,
-                       e.span.line)
+                       e.span.line, base.objects)
         if dom.kind == "range" and dom.lo:
             idx = Binop("-", idx, Const(dom.lo))
         part = (idx, dom.size, stride, is_ref)
-        return Loc(base.base, base.parts + (part,), base.type.elem, base.kind, name, e.span.line)
+        return Loc(base.base, base.parts + (part,), base.type.elem, base.kind, name, e.span.line,
+                   base.objects)
 
     def _field(self, e: A.Field) -> Loc:
         # `h.first` is a field of a struct location; `j.next` is element j of the array that
@@ -157,7 +168,7 @@ class ExprLowerer:
                     raise at("E100", f"{base.type.name} has no field `{e.name}`", e.span,
                              "one of: " + ", ".join(n for n, _ in base.type.fields))
                 return Loc(base.base + f[0], base.parts, f[1], base.kind,
-                           f"{base.name}.{e.name}", e.span.line)
+                           f"{base.name}.{e.name}", e.span.line, base.objects)
             ref, rt = self.read(base, e.base.span)
         else:
             ref, rt = self.expr(e.base)
@@ -168,7 +179,9 @@ class ExprLowerer:
         if var is None:
             raise at("E100", f"pool {rt.name} has no field `{e.name}`", e.span)
         base = Loc(var.base, (), var.type, var.kind, f"{rt.name}.{e.name}", e.span.line)
-        return self._element(base, var.type.dom, ref, e)
+        loc = self._element(base, var.type.dom, ref, e)
+        loc.objects = base.objects + ((rt.name, ref),)
+        return loc
 
     def _is_struct_path(self, e: A.Expr) -> bool:
         """Whether e names a struct-typed location rather than a reference value."""
@@ -180,14 +193,22 @@ class ExprLowerer:
             return v is not None and not isinstance(v.type, Type)
         return False
 
+    def lifecycle(self, loc: Loc, span) -> list[Check]:
+        """use-after-free checks for the objects whose fields loc reaches, run in the step that
+        touches the field (statement lowering only: invariants and guards read freely)."""
+        return []
+
     def read(self, loc: Loc, span) -> tuple[Expr, Type]:
         if not isinstance(loc.type, Type):
             raise at("E200", f"`{loc.name}` is {show_type(loc.type)}; use one of its fields or "
                      "elements", span, "a value")
+        checks = self.lifecycle(loc, span)
         if loc.kind == "state" and not self.direct:
             t = self.temp(loc.type)
-            self.op([Assign(Slot(t), loc.ir(), span.line)], True, span)
+            self.op(checks + [Assign(Slot(t), loc.ir(), span.line)], True, span)
             return Slot(t), loc.type
+        if checks:
+            self.op(checks, False, span)
         return loc.ir(), loc.type
 
     # ------------------------------------------------------------------ expressions
@@ -236,6 +257,8 @@ class ExprLowerer:
                 return Slot(b[1]), b[2]
             if b[0] == "const":
                 return Const(b[1]), b[2]
+            if b[0] == "value":
+                return b[1], b[2]
             return self.read(b[1], e.span)
         if e.name in self.sym.consts:
             v = self.sym.consts[e.name]
@@ -249,6 +272,11 @@ class ExprLowerer:
             return self.cpu_expr, int_type(0, self.sym.cpus - 1)
         if e.name == "NR_CPUS":
             return Const(self.sym.cpus), int_type(self.sym.cpus, self.sym.cpus)
+        if e.name == "self":
+            if self.owner < 0:
+                raise at("E102", "`self` is the running scenario entry: only inside handlers",
+                         e.span, "a handler or a function it calls")
+            return Const(self.owner), self.sym.resolve_domain(A.Domain(name="thread")).elem
         raise at("E100", f"unknown name `{e.name}`", e.span,
                  "a local, a parameter, a constant, an enum member or a state variable")
 
@@ -330,7 +358,34 @@ class ExprLowerer:
 
     def call(self, e: A.Call):  # overridden by statement lowering (user functions, atomics)
         from .builtins import pure_call
+        fn = self.sym.fns.get(e.name)
+        if fn is not None:
+            return self.pure_fn(fn, e)
         return pure_call(self, e)
+
+    def pure_fn(self, fn: A.FnDecl, e: A.Call):
+        """In an invariant or a `when`, a function whose body is `return EXPR;` stands for EXPR
+        with its arguments: the kernel library's predicates (rcu_callback_ready(h), ...)."""
+        body = fn.body.stmts
+        if (len(body) != 1 or not isinstance(body[0], A.Return) or body[0].value is None
+                or fn.tparams or any(p.type is None for p in fn.params)):
+            raise at("E102", f"{fn.name}() runs steps; an invariant or `when` may only call "
+                     "functions whose body is `return EXPR;`", e.span, "an expression over state")
+        if len(e.args) != len(fn.params):
+            raise at("E201", f"{fn.name}() takes {len(fn.params)} arguments, got {len(e.args)}",
+                     e.span)
+        scope = {}
+        for p, a in zip(fn.params, e.args):
+            if p.by_ref:
+                scope[p.name] = ("ref", self.location(a))
+            else:
+                v, vt = self.expr(a)
+                scope[p.name] = ("value", v, vt)
+        saved, self.scopes = self.scopes, [scope]
+        try:
+            return self.expr(body[0].value)
+        finally:
+            self.scopes = saved
 
     def check(self, cond: Expr, prop: str, message: str, span) -> None:
         if prop in self.sym.checks_off:
@@ -341,6 +396,9 @@ class ExprLowerer:
 def has_loads(e: A.Expr, low: ExprLowerer) -> bool:
     """Whether lowering e outside `atomic` would load shared state or call a function."""
     if isinstance(e, A.Call):
+        from .builtins import CONTEXT_QUERIES
+        if e.name in CONTEXT_QUERIES or e.name in ("min", "max"):
+            return any(has_loads(a, low) for a in e.args)
         return True
     if isinstance(e, A.Name):
         b = low.lookup(e.name)

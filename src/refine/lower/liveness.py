@@ -31,6 +31,13 @@ def _uses(e: Expr, out: set[int]) -> None:
         _uses(e.other, out)
 
 
+def written(ins: Op) -> list[int]:
+    """The slots an operation writes directly: its choice, then its assignments to slots."""
+    out = [ins.choose[0]] if ins.choose is not None else []
+    return out + [e.target.index for e in ins.effects
+                  if isinstance(e, Assign) and isinstance(e.target, Slot)]
+
+
 def live_in(code: list[Instr], local: set[int]) -> list[set[int]]:
     """Locals live on entry to each instruction; every jump goes forward, so one backward pass."""
     n = len(code)
@@ -61,6 +68,8 @@ def live_in(code: list[Instr], local: set[int]) -> list[set[int]]:
                     _uses(eff.cond, cur)
             if ins.guard is not None:
                 _uses(ins.guard, cur)
+            if ins.choose is not None:  # the choice is written first, before the guard
+                cur.discard(ins.choose[0])
         live[i] = cur & local
     return live
 
@@ -77,8 +86,7 @@ def _dirty(code: list[Instr], local: set[int], kills: dict[int, set[int]]) -> li
         if isinstance(ins, RunStart):
             cur -= set(ins.reset)
         elif isinstance(ins, Op):
-            cur |= {e.target.index for e in ins.effects
-                    if isinstance(e, Assign) and isinstance(e.target, Slot)} & local
+            cur |= set(written(ins)) & local
         succ = [ins.target] if isinstance(ins, Goto) else [i + 1]
         if isinstance(ins, Branch):
             succ.append(ins.target)

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from dataclasses import replace
 
+from ..check.imports import expand, library_source
 from ..check.symbols import Symbols, collect
 from ..check.types import compatible, flatten, int_type, show_type
 from ..engines.compile import Violated, compile_effect, compile_expr
@@ -15,12 +16,19 @@ from ..ir import rename
 from ..syntax import ast as A
 from .emit import Label
 from .exprs import ExprLowerer
+from .leaks import leak_invariants
 from .liveness import insert_kills
 from .registers import allocate
 from .stmts import ThreadLowerer
 
+# Checks the kernel library states with `check NAME(cond, "why")` where a primitive forbids
+# something: work that is not NMI-safe run in NMI, and lockdep's invalid wait context.
+LIBRARY_CHECKS = ("nmi-unsafe", "wait-context")
+# The lifecycle of pool objects: touching or freeing a freed object, and an allocated object
+# that nothing references any more once every handler has finished.
+LIFECYCLE_CHECKS = ("use-after-free", "double-free", "leak")
 KNOWN_CHECKS = {"deadlock", "assert", "WARN", "BUG", "range", "null-deref", "bounds",
-                "div-zero", "context"}
+                "div-zero", "context", *LIBRARY_CHECKS, *LIFECYCLE_CHECKS}
 MAX_RUNS = 100
 
 
@@ -33,12 +41,12 @@ def lower(spec: A.Spec, overrides: dict[str, int] | None = None,
     context checks and loop bounds stay on whatever is chosen. unroll_cap: unroll every loop at
     most this often and leave the longer paths out (only to look for violations faster)."""
     try:
-        return _lower(spec, overrides, only, unroll_cap)
+        return _lower(expand(spec), overrides, only, unroll_cap)
     except SpecError as e:
         if not e.path:
             e.path = spec.path
         if not e.source:
-            e.source = spec.source
+            e.source = spec.source if e.path == spec.path else library_source(e.path)
         raise
 
 
@@ -76,11 +84,26 @@ def _lower(spec: A.Spec, overrides, only, unroll_cap=None) -> Program:
     names: set[str] = set()
     for t, run in enumerate(scen.runs):
         threads.append(_thread(sym, t, run, names, default_int))
+    threads = [replace(th, code=_drop_unfreed(th.code, sym.freed)) for th in threads]
     invariants = [_invariant(sym, d) for d in spec.decls if isinstance(d, A.InvariantDecl)
                   and (not only or d.name in only)]
+    if "leak" not in sym.checks_off:
+        invariants += leak_invariants(sym, threads)
     prog = Program(spec.name or spec.path, spec.path, sym.cpus, sym.slots, threads, invariants,
                    occ, dict(sym.consts), spec.source, dict(sym.checks_off))
     return compact(prog, sym.unused)
+
+
+def _drop_unfreed(code, freed: set[str]):
+    """use-after-free checks on pools that no code frees can never fail: leave them out."""
+    out = []
+    for ins in code:
+        if isinstance(ins, Op) and any(isinstance(e, Check) and e.prop == "use-after-free"
+                                       and e.subject not in freed for e in ins.effects):
+            ins = replace(ins, effects=tuple(e for e in ins.effects if not (
+                isinstance(e, Check) and e.prop == "use-after-free" and e.subject not in freed)))
+        out.append(ins)
+    return tuple(out)
 
 
 def compact(prog: Program, unused: set[int]) -> Program:
@@ -187,11 +210,14 @@ def _thread(sym: Symbols, t: int, run: A.RunDecl, names: set[str], default_int) 
     low.owner = t
     low.cpu_expr = Const(cpu) if cpu is not None else Slot(cpu_slot)
     when = None
-    if run.when is not None:
-        low.direct += 1
-        wv, wt = low.expr(run.when)
-        low.direct -= 1
-        when = low.as_bool(wv, wt, run.when.span)
+    if run.when is not None:  # read directly when the run would start: no steps of its own
+        wlow = ExprLowerer(sym, name, level)
+        wlow.direct, wlow.owner, wlow.cpu_expr = 1, t, low.cpu_expr
+        wv, wt = wlow.expr(run.when)
+        if wlow.out.code:
+            raise at("E102", "a `when` cannot call functions that run steps", run.when.span,
+                     "an expression over state")
+        when = wlow.as_bool(wv, wt, run.when.span)
     starts = []
     text = f"{run.handler}() starts in {run.context}"
     for r in range(runs):

@@ -12,7 +12,7 @@ from dataclasses import replace
 
 from ..ir import rename
 from ..ir.model import Assign, Branch, Goto, Instr, Op, SlotInfo, Slot, Type
-from .liveness import live_in
+from .liveness import live_in, written
 
 
 def _live_out(code: list[Instr], live: list[set[int]], i: int) -> set[int]:
@@ -34,9 +34,8 @@ def interference(code: list[Instr], local: set[int]) -> dict[int, set[int]]:
         if isinstance(ins, Op):
             out = _live_out(code, live, i)
             # every slot written here must not clobber one that stays live
-            for e in ins.effects:
-                if isinstance(e, Assign) and isinstance(e.target, Slot) and e.target.index in local:
-                    d = e.target.index
+            for d in written(ins):
+                if d in local:
                     graph[d] |= out
                     for o in out:
                         graph[o].add(d)

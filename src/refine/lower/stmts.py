@@ -5,9 +5,11 @@ from __future__ import annotations
 
 from ..check.types import compatible, show_type
 from ..errors import at
-from ..ir.model import CUT, Assign, Check, Op, Slot, Type, Unop
+from ..check.types import Array, Struct
+from ..ir.model import BOOL, CUT, Assign, Binop, Check, Const, Elem, Op, Slot, Type, Unop
 from ..syntax import ast as A
-from .builtins import ATOMICS, CONTROL, WARNS, atomic_call, canonical, control_call, warn_call
+from .builtins import (ATOMICS, CONTROL, LIFECYCLE, WARNS, atomic_call, canonical, control_call,
+                       lifecycle_call, nondet_value, warn_call)
 from .emit import Label
 from .exprs import ExprLowerer, Loc
 
@@ -64,6 +66,16 @@ class ThreadLowerer(ExprLowerer):
             return control_call(self, e)
         if e.name in WARNS:
             return warn_call(self, e)
+        if e.name in LIFECYCLE:
+            return lifecycle_call(self, e)
+        if e.name == "nondet":
+            if self.direct:
+                raise at("E102", "nondet() inside atomic must be the block's first statement, "
+                         "as `let x = nondet();`", e.span, "a statement of its own")
+            slot, t, n = nondet_value(self, e)
+            self.out.emit(Op((), True, None, e.span.line, self.where() + self.text(e.span),
+                             (slot, n)))
+            return Slot(slot), t
         fn = self.sym.fns.get(e.name)
         if fn is None:
             if e.name in self.sym.handlers:
@@ -82,19 +94,77 @@ class ThreadLowerer(ExprLowerer):
             n = len(fn.params)
             raise at("E201", f"{fn.name}() takes {n} argument{'s' * (n != 1)}, got {len(e.args)}",
                      e.span, ", ".join(p.name for p in fn.params) or "no arguments")
-        scope = {}
+        # Arguments are evaluated in order in the caller's type environment; the function's
+        # type parameters are then bound from them (and from `type T` arguments).
+        given = []
         for p, a in zip(fn.params, e.args):
+            if p.type is None:
+                given.append(self._type_arg(fn, p, a))
+            elif p.by_ref:
+                given.append(self._pin(self.location(a), a.span))
+            else:
+                given.append(self.expr(a))
+        tenv = self._bind(fn, e, given)
+        saved_tenv, self.sym.tenv = self.sym.tenv, tenv
+        try:
+            return self._inline_body(fn, e, given)
+        finally:
+            self.sym.tenv = saved_tenv
+
+    def _type_arg(self, fn, p, a):
+        if not isinstance(a, A.Name):
+            raise at("E200", f"{fn.name}(): `{p.name}` is a type; name a pool, enum or struct",
+                     a.span, "a type name")
+        return self.sym.resolve_type(A.TNamed(a.name, span=a.span))
+
+    def _bind(self, fn: A.FnDecl, e: A.Call, given) -> dict:
+        env = {p.name: g for p, g in zip(fn.params, given) if p.type is None}
+        params = set(fn.tparams) | set(env)
+
+        def unify(pt, actual, span):
+            if isinstance(pt, A.TNamed) and pt.name in params and not pt.args:
+                if isinstance(actual, Type) and actual.kind == "int":
+                    return  # numbers fit every int: they bind no type parameter
+                if isinstance(actual, Type) and actual.kind == "ref":
+                    if actual.name == "NULL":
+                        return  # NULL fits every T?
+                    actual = Type("ref", 1, actual.hi, actual.name, nullable=False)
+                have = env.setdefault(pt.name, actual)
+                if show_type(have) != show_type(actual):
+                    raise at("E200", f"{fn.name}(): {pt.name} is {show_type(have)} here and "
+                             f"{show_type(actual)} there", span, show_type(have))
+            elif isinstance(pt, A.TNamed) and pt.args and isinstance(actual, Struct) \
+                    and actual.generic == pt.name:
+                for sub, arg in zip(pt.args, actual.args):
+                    unify(sub, arg, span)
+            elif isinstance(pt, A.TArray) and isinstance(actual, Array):
+                unify(pt.elem, actual.elem, span)
+
+        for p, g, a in zip(fn.params, given, e.args):
+            if p.type is not None:
+                unify(p.type, g.type if p.by_ref else g[1], a.span)
+        missing = [t for t in fn.tparams if t not in env]
+        if missing:
+            raise at("E200", f"{fn.name}(): cannot tell what {missing[0]} is from the arguments",
+                     e.span, f"an argument whose type mentions {missing[0]}")
+        return env
+
+    def _inline_body(self, fn: A.FnDecl, e: A.Call, given):
+        scope = {}
+        for p, a, g in zip(fn.params, e.args, given):
+            if p.type is None:
+                continue
             pt = self.sym.resolve_type(p.type)
             if p.by_ref:
-                loc = self.location(a)
+                loc = g
                 if show_type(loc.type) != show_type(pt):
                     raise at("E200", f"{fn.name}(): `{p.name}` is &{show_type(pt)}, given "
                              f"{show_type(loc.type)}", a.span, show_type(pt))
-                scope[p.name] = ("ref", self._pin(loc, a.span))
+                scope[p.name] = ("ref", loc)
                 continue
             if not isinstance(pt, Type):
                 raise at("E204", f"`{p.name}`: pass a struct or array by reference (&)", p.span)
-            v, vt = self.expr(a)
+            v, vt = g
             if not compatible(pt, vt):
                 raise at("E200", f"{fn.name}(): `{p.name}` is {show_type(pt)}, given "
                          f"{show_type(vt)}", a.span, show_type(pt))
@@ -121,14 +191,31 @@ class ThreadLowerer(ExprLowerer):
         self.out.place(exit_)
         return (Slot(ret), ret_t) if ret is not None else None
 
+    def lifecycle(self, loc: Loc, span) -> list[Check]:
+        out = []
+        if "use-after-free" in self.sym.checks_off:
+            return out
+        for pool, ref in loc.objects:
+            n = self.sym.pools[pool].hi
+            base = self.sym.live[pool]
+            live = (Slot(base + ref.value - 1) if isinstance(ref, Const) and ref.value
+                    else Elem(base, (ref,), (n,), (1,), (True,), span.line))
+            out.append(Check(Binop("or", Binop("==", ref, Const(0)), live), "use-after-free",
+                             f"`{self.snippet(span)}` touches a freed {pool} object",
+                             span.line, pool))
+        return out
+
     def _pin(self, loc: Loc, span) -> Loc:
         """Evaluate the run-time indices of a by-reference argument once, at the call."""
         parts = []
+        pinned = {}
         for idx, size, stride, is_ref in loc.parts:
             t = self.temp(self.default_int if not is_ref else Type("ref", 0, size, "", ()))
             self.op([Assign(Slot(t), idx, span.line)], False, span)
             parts.append((Slot(t), size, stride, is_ref))
-        return Loc(loc.base, tuple(parts), loc.type, loc.kind, loc.name, loc.line)
+            pinned[idx] = Slot(t)
+        objects = tuple((pool, pinned.get(ref, ref)) for pool, ref in loc.objects)
+        return Loc(loc.base, tuple(parts), loc.type, loc.kind, loc.name, loc.line, objects)
 
     # ------------------------------------------------------------------ statements
 
@@ -177,7 +264,8 @@ class ThreadLowerer(ExprLowerer):
         if not compatible(loc.type, vt):
             raise at("E200", f"`{loc.name}` is {show_type(loc.type)}, the value is "
                      f"{show_type(vt)}", s.value.span, show_type(loc.type))
-        self.op([Assign(loc.ir(), v, s.span.line)], loc.kind == "state", s.span)
+        self.op(self.lifecycle(loc, s.span) + [Assign(loc.ir(), v, s.span.line)],
+                loc.kind == "state", s.span)
 
     def s_exprstmt(self, s: A.ExprStmt) -> None:
         if not isinstance(s.expr, A.Call):
@@ -267,6 +355,15 @@ class ThreadLowerer(ExprLowerer):
         if self.direct:  # nested atomic: already one step
             self.block(s.body)
             return
+        choose = None
+        self.scopes.append({})
+        if stmts and isinstance(stmts[0], A.Let) and isinstance(stmts[0].value, A.Call) \
+                and stmts[0].value.name == "nondet":
+            # the step's choice (a lock attempt that waits or times out): known before the guard
+            slot, t, n = nondet_value(self, stmts[0].value, stmts[0].name)
+            self.scopes[-1][stmts[0].name] = ("local", slot, t)
+            choose = (slot, n)
+            stmts = stmts[1:]
         self.direct += 1
         guard = None
         if stmts and isinstance(stmts[0], A.Await):
@@ -274,10 +371,11 @@ class ThreadLowerer(ExprLowerer):
             guard = self.as_bool(gv, gt, stmts[0].cond.span)
             stmts = stmts[1:]
         self.direct -= 1
-        self.out.emit(Op((), True, guard, s.span.line, self.where() + self.text(s.span)))
+        self.out.emit(Op((), True, guard, s.span.line, self.where() + self.text(s.span), choose))
         self.direct += 1
         self.block(A.Block(stmts, span=s.body.span))
         self.direct -= 1
+        self.scopes.pop()
 
     def s_await(self, s: A.Await) -> None:
         if self.direct:
@@ -292,5 +390,13 @@ class ThreadLowerer(ExprLowerer):
         cv, ct = self.expr(s.cond)
         msg = s.message or f"assert({self.snippet(s.cond.span)}) failed"
         self.check(self.as_bool(cv, ct, s.cond.span), "assert", msg, s.span)
+
+    def s_checkstmt(self, s: A.CheckStmt) -> None:
+        from .program import LIBRARY_CHECKS
+        if s.check not in LIBRARY_CHECKS:
+            raise at("E100", f"unknown check `{s.check}`", s.span,
+                     "one of: " + ", ".join(LIBRARY_CHECKS))
+        cv, ct = self.expr(s.cond)
+        self.check(self.as_bool(cv, ct, s.cond.span), s.check, s.message, s.span)
 
 

@@ -10,6 +10,7 @@ class Span:
     col: int
     end_line: int = 0
     end_col: int = 0
+    file: str = ""  # the file the node came from, when it is not the spec itself (a library)
 
 
 NOWHERE = Span(0, 0)
@@ -38,6 +39,7 @@ class TInt(Node):
 class TNamed(Node):
     name: str
     nullable: bool = False
+    args: tuple["TypeExpr", ...] = ()  # type arguments of a generic struct: llist_head<Job>
 
 
 @dataclass(frozen=True)
@@ -210,11 +212,22 @@ class Assert(Node):
 
 
 @dataclass(frozen=True)
+class CheckStmt(Node):
+    """check NAME(cond, "message"): a built-in check (nmi-unsafe, wait-context, ...) stated where
+    the kernel library knows it applies; `disable NAME` switches it off like any other."""
+
+    check: str
+    cond: Expr
+    message: str
+
+
+@dataclass(frozen=True)
 class Block(Node):
     stmts: tuple["Stmt", ...]
 
 
-Stmt = Let | Assign | ExprStmt | If | While | For | Return | Break | Continue | Atomic | Await | Assert | Block
+Stmt = (Let | Assign | ExprStmt | If | While | For | Return | Break | Continue | Atomic | Await
+        | Assert | CheckStmt | Block)
 
 
 # ------------------------------------------------------------------ declarations
@@ -242,6 +255,7 @@ class EnumDecl(Node):
 class StructDecl(Node):
     name: str
     fields: tuple[FieldDecl, ...]
+    tparams: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -249,6 +263,7 @@ class PoolDecl(Node):
     name: str
     size: Expr
     fields: tuple[FieldDecl, ...]
+    dynamic: bool = False  # objects start unallocated and come from an allocator
 
 
 @dataclass(frozen=True)
@@ -258,12 +273,13 @@ class VarDecl(Node):
     init: Expr | None
     ghost: bool = False
     percpu: bool = False
+    perthread: bool = False  # one copy per scenario entry, indexed by the running one
 
 
 @dataclass(frozen=True)
 class Param(Node):
     name: str
-    type: TypeExpr
+    type: TypeExpr | None  # None: a `type T` parameter, bound to the type the caller names
     by_ref: bool
 
 
@@ -273,6 +289,7 @@ class FnDecl(Node):
     params: tuple[Param, ...]
     ret: TypeExpr | None
     body: Block
+    tparams: tuple[str, ...] = ()  # type parameters, inferred from the arguments at each call
 
 
 @dataclass(frozen=True)
@@ -290,6 +307,13 @@ class InvariantDecl(Node):
 @dataclass(frozen=True)
 class InitDecl(Node):
     body: Block
+
+
+@dataclass(frozen=True)
+class ImportDecl(Node):
+    """import llist, irq_work;: modules of the kernel library (src/refine/kernel/NAME.kspec)."""
+
+    modules: tuple[str, ...]
 
 
 @dataclass(frozen=True)
@@ -315,7 +339,7 @@ class ScenarioDecl(Node):
 
 
 Decl = (ConstDecl | EnumDecl | StructDecl | PoolDecl | VarDecl | FnDecl | HandlerDecl
-        | InvariantDecl | InitDecl | ScenarioDecl | DisableDecl)
+        | InvariantDecl | InitDecl | ScenarioDecl | DisableDecl | ImportDecl)
 
 
 @dataclass(frozen=True)

@@ -29,10 +29,13 @@ def _parser() -> Lark:
                 maybe_placeholders=True)
 
 
+_FILE = [""]  # the library file being parsed (empty for the user's spec), stamped on spans
+
+
 def _span(meta) -> A.Span:
     if getattr(meta, "empty", True):
         return A.NOWHERE
-    return A.Span(meta.line, meta.column, meta.end_line, meta.end_column)
+    return A.Span(meta.line, meta.column, meta.end_line, meta.end_column, _FILE[0])
 
 
 def _tok_span(tok: Token) -> A.Span:
@@ -63,12 +66,20 @@ class _ToAst(Transformer):
     def enum_decl(self, meta, items):
         return A.EnumDecl(str(items[0]), tuple(str(t) for t in items[1:]), span=_span(meta))
 
+    def import_decl(self, meta, items):
+        return A.ImportDecl(tuple(str(t) for t in items), span=_span(meta))
+
     def struct_decl(self, meta, items):
-        return A.StructDecl(str(items[0]), tuple(items[1:]), span=_span(meta))
+        name, tparams, *fields = items
+        return A.StructDecl(str(name), tuple(fields), tparams or (), span=_span(meta))
+
+    def tparams(self, meta, items):
+        return tuple(str(t) for t in items)
 
     def pool_decl(self, meta, items):
-        return A.PoolDecl(str(items[0]), items[1], tuple(i for i in items[2:] if i is not None),
-                          span=_span(meta))
+        dyn, name, size, *fields = items
+        return A.PoolDecl(str(name), size, tuple(i for i in fields if i is not None),
+                          dynamic=dyn is not None, span=_span(meta))
 
     def field(self, meta, items):
         return A.FieldDecl(str(items[0]), items[1], span=_span(meta))
@@ -81,7 +92,7 @@ class _ToAst(Transformer):
         rest = [i for i in items if not (isinstance(i, str) and not isinstance(i, Token))]
         name, typ, init = rest[0], rest[1], rest[2] if len(rest) > 2 else None
         return A.VarDecl(str(name), typ, init, ghost="ghost" in mods, percpu="percpu" in mods,
-                         span=_span(meta))
+                         perthread="perthread" in mods, span=_span(meta))
 
     def t_bool(self, meta, items):
         return A.TBool(span=_span(meta))
@@ -95,6 +106,9 @@ class _ToAst(Transformer):
     def t_named(self, meta, items):
         return A.TNamed(str(items[0]), False, span=_span(meta))
 
+    def t_generic(self, meta, items):
+        return A.TNamed(str(items[0]), False, tuple(items[1:]), span=_span(meta))
+
     def t_array(self, meta, items):
         return A.TArray(items[0], items[1], span=_span(meta))
 
@@ -105,9 +119,12 @@ class _ToAst(Transformer):
         return A.Domain(lo=items[0], hi=items[1], span=_span(meta))
 
     def fn_decl(self, meta, items):
-        name, *middle, ret, body = items
+        name, tparams, *middle, ret, body = items
         params = tuple(p for p in middle if p is not None)
-        return A.FnDecl(str(name), params, ret, body, span=_span(meta))
+        return A.FnDecl(str(name), params, ret, body, tparams or (), span=_span(meta))
+
+    def param_type(self, meta, items):
+        return A.Param(str(items[0]), None, False, span=_span(meta))
 
     def param_value(self, meta, items):
         return A.Param(str(items[0]), items[1], False, span=_span(meta))
@@ -203,6 +220,9 @@ class _ToAst(Transformer):
     def s_assert(self, meta, items):
         msg = _unquote(items[1]) if items[1] is not None else None
         return A.Assert(items[0], msg, span=_span(meta))
+
+    def s_check(self, meta, items):
+        return A.CheckStmt(str(items[0]), items[1], _unquote(items[2]), span=_span(meta))
 
     # expressions
     def e_ite(self, meta, items):
@@ -316,7 +336,8 @@ def _missing_semicolon(text: str, e: UnexpectedToken) -> tuple[int, int] | None:
     return None
 
 
-def parse_text(text: str, path: str = "<spec>") -> A.Spec:
+def parse_text(text: str, path: str = "<spec>", library: bool = False) -> A.Spec:
+    """library: the text is a module of the kernel library; its spans name the file."""
     def err(code, msg, line=0, col=0, expected=""):
         return SpecError(code, msg, path, line, col, expected, text)
 
@@ -351,6 +372,7 @@ def parse_text(text: str, path: str = "<spec>") -> A.Spec:
             from None
     except RecursionError:
         raise err("E013", "the spec nests too deeply to parse") from None
+    _FILE[0] = path if library else ""
     try:
         spec = _ToAst().transform(tree)
     except (RecursionError, VisitError) as e:
@@ -358,6 +380,8 @@ def parse_text(text: str, path: str = "<spec>") -> A.Spec:
             raise
         raise err("E013", "the spec nests too deeply to parse (a very long else-if chain?)") \
             from None
+    finally:
+        _FILE[0] = ""
     return A.Spec(spec.name, spec.decls, path=path, source=text, span=spec.span)
 
 

@@ -6,7 +6,7 @@ from ..engines.result import VIOLATED, Result
 from ..ir.model import Program
 from .trace import Trace
 
-SHOWN = {"state", "ghost", "local", "ctx"}  # slot kinds a reader cares about; temps and pcs are not
+SHOWN = {"state", "ghost", "life", "local", "ctx"}  # slot kinds a reader cares about; temps and pcs are not
 
 
 def value(prog: Program, slot: int, v: int) -> str:
@@ -93,8 +93,9 @@ def _depth(result: Result) -> str:
 
 
 def checked(prog: Program) -> str:
-    names = [i.name for i in prog.invariants]
+    from ..lower.program import LIBRARY_CHECKS, LIFECYCLE_CHECKS
+    names = [i.name for i in prog.invariants if i.name != "leak"]
     builtin = ["assert", "WARN", "BUG", "deadlock", "range", "null-deref", "bounds", "div-zero",
-               "context"]
+               "context", *LIFECYCLE_CHECKS, *LIBRARY_CHECKS]
     names += [b for b in builtin if b not in prog.checks_off]
-    return ", ".join(names) + "; loop bounds (unwind)"
+    return ", ".join(dict.fromkeys(names)) + "; loop bounds (unwind)"

@@ -82,7 +82,7 @@ def replay(machine: Machine, actions: list[Action], expect: Violation | None = N
     for i, a in enumerate(actions, 1):
         if violation is not None:
             raise ReplayError(i, f"the trace goes on after {violation.prop} was violated")
-        t, c = a
+        t, c, _ = a
         if not 0 <= t < len(prog.threads):
             raise ReplayError(i, f"no thread {t}")
         if a not in machine.candidates(s):

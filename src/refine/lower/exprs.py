@@ -221,7 +221,9 @@ class ExprLowerer:
         if isinstance(e, A.Null):
             return Const(0), NULL_TYPE
         if isinstance(e, A.Object):
-            p = self.sym.pools.get(e.pool)
+            bound = self.sym.tenv.get(e.pool)
+            p = self.sym.pools.get(bound.name if isinstance(bound, Type) and bound.kind == "ref"
+                                   else e.pool)
             if p is None:
                 raise at("E100", f"unknown pool `{e.pool}`", e.span, "a pool name before `#`")
             if not 0 <= e.index < p.hi:

@@ -1,0 +1,152 @@
+"""Choices, per-thread state, named library checks, predicates in `when`, IRQ save/restore."""
+from __future__ import annotations
+
+import pytest
+
+from refine.engines.explicit import search
+from refine.engines.machine import Machine
+from refine.engines.symbolic import check
+from refine.errors import SpecError
+from refine.trace.trace import ReplayError, replay
+
+from tests.conftest import program
+
+CHOICE = """spec c;
+var x: int[0..3] = 0;
+handler h() {
+    let pick = nondet(3);
+    x = pick;
+}
+invariant never_two: x != 2;
+scenario { run h on cpu 0 in task; }
+"""
+
+
+def test_a_choice_is_one_action_per_value_and_the_trace_names_it():
+    prog = program(CHOICE)
+    r = search(prog)
+    assert r.verdict == "violated"
+    assert [a[2] for a in r.trace.actions] == [0, 2, 0]  # start, choose 2, store
+    for unit in ("steps", "rounds"):
+        s = check(prog, max_depth=4, unit=unit)
+        assert s.verdict == "violated", s.summary()
+        assert 2 in [a[2] for a in s.trace.actions]
+
+
+def test_a_replayed_choice_out_of_range_is_rejected():
+    prog = program(CHOICE)
+    with pytest.raises(ReplayError):
+        replay(Machine(prog), [(0, 0, 0), (0, 0, 3)])
+
+
+def test_nondet_inside_atomic_must_come_first():
+    with pytest.raises(SpecError) as e:
+        program(CHOICE.replace("let pick = nondet(3);", "atomic { x = 1; let p = nondet(); }")
+                .replace("x = pick;", ""))
+    assert e.value.code == "E102"
+
+
+def test_choices_count_between_two_and_256():
+    with pytest.raises(SpecError) as e:
+        program(CHOICE.replace("nondet(3)", "nondet(1)"))
+    assert e.value.code == "E204"
+
+
+PERTHREAD = """spec p;
+perthread ghost var mine: int[0..2];
+ghost var seen: [thread] bool;
+handler h() {
+    mine = mine + 1;
+    seen[self] = true;
+}
+invariant each_own: forall t in thread: (mine[t] <= 1);
+invariant all_seen_is_possible: (count t in thread: (seen[t])) < 2;
+scenario { cpus = 2; run h on cpu 0 in task as a; run h on cpu 1 in task as b; }
+"""
+
+
+def test_perthread_copies_are_separate_and_self_indexes_the_thread_set():
+    r = search(program(PERTHREAD))
+    assert r.verdict == "violated" and r.trace.violation.prop == "all_seen_is_possible"
+
+
+def test_perthread_state_must_be_ghost():
+    with pytest.raises(SpecError) as e:
+        program(PERTHREAD.replace("perthread ghost var", "perthread var"))
+    assert e.value.code == "E204"
+
+
+def test_self_outside_a_handler_is_an_error():
+    with pytest.raises(SpecError) as e:
+        program(PERTHREAD.replace("(mine[t] <= 1)", "(mine[self] <= 1)"))
+    assert e.value.code == "E102"
+
+
+NAMED = """spec n;
+var x: int[0..1];
+handler h() {
+    check nmi-unsafe(!in_nmi(), "this is not NMI-safe");
+    x = 1;
+}
+scenario { run h on cpu 0 in nmi; }
+"""
+
+
+def test_a_named_check_fires_and_can_be_disabled_with_a_reason():
+    r = search(program(NAMED))
+    assert r.verdict == "violated" and r.trace.violation.prop == "nmi-unsafe"
+    off = program(NAMED.replace("var x", 'disable nmi-unsafe "modelled elsewhere";\nvar x'))
+    assert off.checks_off["nmi-unsafe"] == "modelled elsewhere"
+    assert search(off).verdict == "holds"
+
+
+def test_only_library_check_names_are_accepted():
+    with pytest.raises(SpecError) as e:
+        program(NAMED.replace("nmi-unsafe", "nmi-safety"))
+    assert e.value.code == "E100" and "wait-context" in e.value.expected
+
+
+WHEN = """spec w;
+var armed: bool = false;
+ghost var ran: bool = false;
+fn is_armed() -> bool { return armed; }
+handler arm() { armed = true; }
+handler fire() { ran = true; }
+invariant only_after_arming: !ran || armed;
+scenario { run arm on cpu 0 in task; run fire on cpu 0 in softirq when (is_armed()); }
+"""
+
+
+def test_a_one_line_predicate_can_guard_a_run():
+    r = search(program(WHEN))
+    assert r.verdict == "holds" and r.complete
+
+
+def test_a_function_that_runs_steps_cannot_guard_a_run():
+    with pytest.raises(SpecError) as e:
+        program(WHEN.replace("fn is_armed() -> bool { return armed; }",
+                             "fn is_armed() -> bool { armed = true; return armed; }"))
+    assert e.value.code == "E102"
+
+
+SAVE = """spec s;
+var x: int[0..1];
+ghost var inside: bool = false;
+handler task() {
+    let outer = local_irq_save();
+    let inner = local_irq_save();
+    inside = true;
+    local_irq_restore(inner);
+    x = 1;                      // still IRQs off: only the outer restore turns them on
+    inside = false;
+    local_irq_restore(outer);
+}
+handler irq() { assert(!inside, "a hardirq ran with IRQs saved off"); }
+scenario { run task on cpu 0 in task; run irq on cpu 0 in hardirq; }
+"""
+
+
+def test_nested_irq_save_restore_keeps_irqs_off_until_the_outer_restore():
+    assert search(program(SAVE)).verdict == "holds"
+    broken = SAVE.replace("local_irq_restore(inner);", "local_irq_restore(false);")
+    assert search(program(broken)).verdict == "violated"

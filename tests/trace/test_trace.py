@@ -6,10 +6,10 @@ import pytest
 from refine.engines.explicit import search
 from refine.engines.machine import Machine
 from refine.load import load
-from refine.trace.render import render_trace
+from refine.trace.render import render_trace, violated_property
 from refine.trace.trace import ReplayError, replay
 
-from tests.conftest import ROOT
+from tests.conftest import ROOT, program
 
 LOST = str(ROOT / "tests/examples/bugs/lost_update.kspec")
 
@@ -49,3 +49,28 @@ def test_rows_show_cpu_context_line_and_only_what_changed():
     assert "read counter=0" in rows[0] and "done" not in rows[0]
     assert "counter=1" in rows[2] and "done=1" in rows[2]
     assert "counter=" not in rows[3] and rows[3].endswith("done=2")  # it stores 1 over 1: no change
+
+
+LEAKY = """spec leaky;
+dynamic pool Obj[1] { next: Obj?; }
+var slot: Obj? = NULL;
+handler install() {
+    let o: Obj? = NULL;
+    atomic { o = object_alloc(Obj); }
+    slot = o;
+}
+handler clear() {
+    await (slot != NULL);
+    slot = NULL;            // drops the only reference, releases nothing
+}
+scenario { cpus = 2; run install on cpu 0 in task; run clear on cpu 1 in task; }
+"""
+
+
+def test_a_leak_names_the_step_that_dropped_the_last_reference():
+    prog = program(LEAKY)
+    r = search(prog)
+    assert r.verdict == "violated" and r.trace.violation.prop == "leak"
+    k = next(st.index for st in r.trace.steps if st.text == "slot = NULL;")
+    assert f"Obj#0 lost its last reference at step {k} (clear@1, line 11: slot = NULL;)" \
+        in violated_property(prog, r.trace)

@@ -152,6 +152,7 @@ class Op:
     line: int = 0
     text: str = ""
     choose: tuple[int, int] | None = None
+    file: str = ""  # the library module the op comes from ("" for the spec itself)
 
 
 @dataclass(frozen=True)

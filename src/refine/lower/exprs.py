@@ -59,9 +59,10 @@ class ExprLowerer:
         return self.sym.lines(getattr(span, "file", ""))
 
     def text(self, span) -> str:
+        """The source line of a step, without its trailing comment, for traces."""
         line = getattr(span, "line", 0)
         lines = self.lines(span)
-        return lines[line - 1].strip() if 0 < line <= len(lines) else ""
+        return _code(lines[line - 1]) if 0 < line <= len(lines) else ""
 
     def snippet(self, span) -> str:
         """The source text a span covers, when it is on one line."""
@@ -81,7 +82,7 @@ class ExprLowerer:
     def op(self, effects, visible: bool, span, guard: Expr | None = None) -> None:
         line = getattr(span, "line", 0)
         self.out.emit(Op(tuple(effects), visible and not self.direct, guard, line,
-                         self.where() + self.text(span)))
+                         self.where() + self.text(span), file=getattr(span, "file", "")))
 
     def where(self) -> str:
         """The inlined function a step belongs to, for traces."""
@@ -393,6 +394,17 @@ class ExprLowerer:
         if prop in self.sym.checks_off:
             return
         self.op([Check(cond, prop, message, span.line)], False, span)
+
+
+def _code(line: str) -> str:
+    """A line without its `//` comment (one inside a string literal stays)."""
+    quoted = False
+    for i, ch in enumerate(line):
+        if ch == '"' and (i == 0 or line[i - 1] != "\\"):
+            quoted = not quoted
+        elif not quoted and line.startswith("//", i):
+            return line[:i].strip()
+    return line.strip()
 
 
 def has_loads(e: A.Expr, low: ExprLowerer) -> bool:

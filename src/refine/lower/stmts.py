@@ -74,7 +74,7 @@ class ThreadLowerer(ExprLowerer):
                          "as `let x = nondet();`", e.span, "a statement of its own")
             slot, t, n = nondet_value(self, e)
             self.out.emit(Op((), True, None, e.span.line, self.where() + self.text(e.span),
-                             (slot, n)))
+                             (slot, n), e.span.file))
             return Slot(slot), t
         fn = self.sym.fns.get(e.name)
         if fn is None:
@@ -371,7 +371,8 @@ class ThreadLowerer(ExprLowerer):
             guard = self.as_bool(gv, gt, stmts[0].cond.span)
             stmts = stmts[1:]
         self.direct -= 1
-        self.out.emit(Op((), True, guard, s.span.line, self.where() + self.text(s.span), choose))
+        self.out.emit(Op((), True, guard, s.span.line, self.where() + self.text(s.span), choose,
+                         s.span.file))
         self.direct += 1
         self.block(A.Block(stmts, span=s.body.span))
         self.direct -= 1
@@ -384,7 +385,7 @@ class ThreadLowerer(ExprLowerer):
         gv, gt = self.expr(s.cond)
         self.direct -= 1
         self.out.emit(Op((), True, self.as_bool(gv, gt, s.cond.span), s.span.line,
-                         self.where() + self.text(s.span)))
+                         self.where() + self.text(s.span), file=s.span.file))
 
     def s_assert(self, s: A.Assert) -> None:
         cv, ct = self.expr(s.cond)

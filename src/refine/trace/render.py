@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from ..engines.result import VIOLATED, Result
 from ..ir.model import Program
+from .lost import lost_at
 from .trace import Trace
 
 SHOWN = {"state", "ghost", "life", "local", "ctx"}  # slot kinds a reader cares about; temps and pcs are not
@@ -26,7 +27,7 @@ def render_trace(prog: Program, trace: Trace, full: bool = False) -> str:
     rows = [("step", "cpu", "context", "thread", "line", "operation", "changes")]
     for st in trace.steps:
         rows.append((str(st.index), str(st.cpu), st.level, st.thread_name,
-                     str(st.line) if st.line else "", st.text, changes(prog, st.changes, full, st.reads)))
+                     st.where, st.text, changes(prog, st.changes, full, st.reads)))
     widths = [max(len(r[i]) for r in rows) for i in range(6)]
     widths[5] = min(widths[5], 60)
     out = []
@@ -56,7 +57,14 @@ def violated_property(prog: Program, trace: Trace) -> str:
     where = f" (line {v.line})" if v.line else ""
     lines = [f"violated: {v.prop}{where}: {v.message}"]
     inv = next((i for i in prog.invariants if i.name == v.prop), None)
-    if inv is not None:
+    if v.prop == "leak":
+        obj = v.message.split(" ", 1)[0]
+        k = lost_at(prog, trace, obj)
+        if k:
+            st = trace.steps[k - 1]
+            lines.append(f"  {obj} lost its last reference at step {k} ({st.thread_name}, "
+                         f"line {st.where}: {st.text})")
+    elif inv is not None:
         lines.append(f"  invariant {inv.name}: {inv.text}")
     if v.thread >= 0:
         lines.append(f"  in {prog.threads[v.thread].name}, at the last step above")

@@ -33,6 +33,14 @@ class TraceStep:
     text: str
     changes: list[tuple[int, int, int]]  # (slot, before, after)
     reads: list[tuple[int, int]] = field(default_factory=list)  # shared values loaded: (slot, value)
+    file: str = ""  # the library module of the operation ("" for the spec itself)
+
+    @property
+    def where(self) -> str:
+        """The line as a reader finds it: '42' in the spec, 'llist.kspec:38' in the library."""
+        if not self.line:
+            return ""
+        return f"{self.file.rsplit('/', 1)[-1]}:{self.line}" if self.file else str(self.line)
 
 
 @dataclass
@@ -98,16 +106,16 @@ def replay(machine: Machine, actions: list[Action], expect: Violation | None = N
         op = code[ran] if ran >= 0 else None
         pc = s[th.pc_slot]
         if isinstance(op, Op):
-            line, text = op.line, op.text
+            line, text, file = op.line, op.text, op.file
         else:
             first = code[pc] if pc != END else None
-            line, text = getattr(first, "line", 0), getattr(first, "text", "")
+            line, text, file = getattr(first, "line", 0), getattr(first, "text", ""), ""
         hidden = _reset_here(code, new[th.pc_slot])
         changes = [(k, s[k], new[k]) for k in range(len(s))
                    if s[k] != new[k] and k not in hidden]
         cpu = new[th.cpu_slot]
         trace.steps.append(TraceStep(i, t, th.name, cpu, LEVEL_NAMES[th.level], line, text, changes,
-                                     _reads(prog, op, s) if isinstance(op, Op) else []))
+                                     _reads(prog, op, s) if isinstance(op, Op) else [], file))
         trace.states.append(new)
         s = new
     if expect is not None:

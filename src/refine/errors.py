@@ -57,6 +57,7 @@ class SpecError(Exception):
 
 
 def at(code: str, message: str, span, expected: str = "") -> SpecError:
-    """An error at a syntax node's span; the path and source are filled in by the caller."""
-    return SpecError(code, message, line=getattr(span, "line", 0), col=getattr(span, "col", 0),
-                     expected=expected)
+    """An error at a syntax node's span; the source is filled in by the caller, and so is the
+    path unless the span is in a library module."""
+    return SpecError(code, message, path=getattr(span, "file", ""), line=getattr(span, "line", 0),
+                     col=getattr(span, "col", 0), expected=expected)

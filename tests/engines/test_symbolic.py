@@ -225,7 +225,7 @@ def test_unwind_is_inconclusive():
     b.thread("b", TASK, 0, lambda ids: [op(check(eq(S(x), C(0)), "unwind"))])
     ex, st, rd = run_all(b.build())
     assert ex.verdict == INCONCLUSIVE
-    assert "loop bound" in st.reason and "loop bound" in rd.reason
+    assert "bound of the model" in st.reason and "bound of the model" in rd.reason
 
 
 def abba(ordered):

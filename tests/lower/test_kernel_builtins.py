@@ -7,6 +7,8 @@ from refine.engines.explicit import search
 from refine.engines.machine import Machine
 from refine.engines.symbolic import check
 from refine.errors import SpecError
+from refine.lower.program import lower
+from refine.syntax.parser import parse_text
 from refine.trace.trace import ReplayError, replay
 
 from tests.conftest import program
@@ -150,3 +152,58 @@ def test_nested_irq_save_restore_keeps_irqs_off_until_the_outer_restore():
     assert search(program(SAVE)).verdict == "holds"
     broken = SAVE.replace("local_irq_restore(inner);", "local_irq_restore(false);")
     assert search(program(broken)).verdict == "violated"
+
+
+BOUND = """spec b;
+var depth: int[0..3];
+handler h() {
+    check bound(depth < 1, "nested deeper than the model allows: raise MAX");
+    depth = depth + 1;
+}
+scenario { run h on cpu 0 in task times 2; }
+"""
+
+
+def test_a_bound_of_the_model_is_inconclusive_on_both_engines_never_a_violation():
+    prog = program(BOUND)
+    for r in (search(prog), check(prog, max_depth=4, unit="rounds")):
+        assert r.verdict == "inconclusive", r.summary()
+        assert "raise MAX" in r.reason
+    disabled = BOUND.replace("var depth", 'disable assert "bound is not assert";\nvar depth')
+    assert search(program(disabled)).verdict == "inconclusive"
+
+
+FOCUS = """spec f;
+pool Obj[1] { v: int[0..1]; }
+var p: Obj? = NULL;
+var x: int[0..2];
+handler h() {
+    let q = p;
+    if (nondet()) {
+        let v = q.v;            // NULL: a crash on this path, 3 steps in
+    }
+    x = 1;
+    x = 2;                      // x_small breaks 4 steps in
+}
+invariant x_small: x < 2;
+scenario { run h on cpu 0 in task; }
+"""
+
+
+def focused(text: str, only, engine: str):
+    prog = lower(parse_text(text, "f.kspec"), None, only)
+    return prog, (search(prog) if engine == "explicit" else check(prog, max_depth=6, unit="steps"))
+
+
+@pytest.mark.parametrize("engine", ["explicit", "symbolic"])
+def test_only_reports_just_the_selected_property(engine):
+    _, everything = focused(FOCUS, None, engine)
+    assert everything.verdict == "violated"
+    assert everything.trace.violation.prop == "null-deref"   # the shorter violation comes first
+    _, inv = focused(FOCUS, ["x_small"], engine)
+    assert inv.verdict == "violated" and inv.trace.violation.prop == "x_small"
+    _, crash = focused(FOCUS, ["null-deref"], engine)
+    assert crash.verdict == "violated" and crash.trace.violation.prop == "null-deref"
+    prog, r = focused(FOCUS.replace("x = 2;", "x = 1;"), ["x_small"], engine)
+    assert r.verdict == "holds"       # the NULL path ends there, unreported
+    assert "null-deref" in prog.checks_off and "null-deref" in prog.silent

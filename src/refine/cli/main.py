@@ -2,6 +2,8 @@
 or usage, 3 inconclusive (limits, solver unknown, loop bound reached), 4 internal error."""
 from __future__ import annotations
 
+import json
+import os
 import random
 import sys
 import time
@@ -163,6 +165,55 @@ def simulate(spec: str = SpecArg,
     result.stats["seconds"] = round(time.monotonic() - t0, 3)
     typer.echo(render_result(prog, result, full))
     raise typer.Exit(result.exit_code)
+
+
+@app.command()
+def compare(specs: List[str] = typer.Argument(..., help="the .kspec files, one row each"),
+            const: Optional[List[str]] = ConstOpt,
+            jobs: int = typer.Option(os.cpu_count() or 1, "--jobs", "-j",
+                                     help="specs surveyed at once"),
+            timeout: float = typer.Option(300.0, "--timeout", help="seconds per spec"),
+            markdown: Optional[str] = typer.Option(None, "--markdown", help="also write the "
+                                                   "table as Markdown, with its counterexamples "
+                                                   "in a folder of the same name")):
+    """One table: every design (spec) against every property, each checked on its own."""
+    from pathlib import Path
+
+    from ..review import matrix, table
+    try:
+        overrides = _overrides(const)
+        for spec in specs:
+            load(spec, overrides)
+    except SpecError as e:
+        _fail(e)
+
+    def progress(n, total, row):
+        if sys.stderr.isatty():
+            sys.stderr.write(f"\r  {n}/{total} specs surveyed, last {row.name}"[:100].ljust(100))
+            sys.stderr.flush()
+
+    t0 = time.monotonic()
+    rows = matrix.build(specs, overrides, jobs, timeout, progress)
+    if sys.stderr.isatty():
+        sys.stderr.write("\r" + " " * 100 + "\r")
+    typer.echo(table.terminal(rows))
+    typer.echo(f"({len(rows)} specs, {sum(len(r.cells) for r in rows)} cells, "
+               f"{time.monotonic() - t0:.1f} s with {jobs} processes)")
+    if markdown:
+        md = Path(markdown)
+        folder = md.with_suffix("")
+        (folder / "traces").mkdir(parents=True, exist_ok=True)
+        for r in rows:
+            for c in r.cells.values():
+                if c.trace:
+                    (folder / "traces" / f"{c.key()}.txt").write_text(c.trace + "\n")
+        command = "refine compare " + " ".join(specs) + f" --markdown {markdown}"
+        results = {"command": command, "fingerprint": matrix.fingerprint(specs),
+                   "rows": matrix.as_json(rows)}
+        (folder / "results.json").write_text(json.dumps(results, indent=1) + "\n")
+        md.write_text(table.markdown(rows, command, results["fingerprint"],
+                                     f"{folder.name}/traces"))
+        typer.echo(f"wrote {md}, {folder}/results.json and {folder}/traces/")
 
 
 def run() -> None:

@@ -112,9 +112,23 @@ def compile_offset(e: Elem) -> Fn:
     return off
 
 
-def compile_effect(eff, slots: list[SlotInfo]) -> Callable[[list], None]:
+# Checks after which the step cannot go on: a loop past its bound, a path cut short, and the
+# built-in violations that leave no result (compile raises those itself).
+ENDS_STEP = frozenset({"unwind", "cut", "range", "null-deref", "bounds", "div-zero"})
+
+
+def compile_effect(eff, slots: list[SlotInfo], record: list | None = None
+                   ) -> Callable[[list], None]:
+    """record: a list that failed checks are appended to, the step going on, instead of
+    raising (a survey of every property at once); checks in ENDS_STEP still raise."""
     if isinstance(eff, Check):
         c, prop, msg, line = compile_expr(eff.cond), eff.prop, eff.message, eff.line
+        if record is not None and prop not in ENDS_STEP:
+            def note(s):
+                if not c(s):
+                    record.append(Violated(prop, msg, line))
+
+            return note
 
         def check(s):
             if not c(s):

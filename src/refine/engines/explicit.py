@@ -86,8 +86,8 @@ def search(prog: Program, max_depth: int = 200, limits: Limits | None = None,
             progress(depth, len(parents), time.monotonic() - t0)
     if unwind is not None:
         return finish(INCONCLUSIVE, depth if frontier else max(depth - 1, 0),
-                      reason=f"a loop bound was reached at line {unwind.line} "
-                      f"({unwind.message}); raise its bound")
+                      reason=f"a bound of the model was reached at line {unwind.line}: "
+                      f"{unwind.message}")
     if frontier:
         return finish(HOLDS, depth)
     # the last layer had no successors: every state is reachable within one step fewer

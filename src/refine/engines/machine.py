@@ -30,8 +30,11 @@ class Violation:
 
 
 class Machine:
-    def __init__(self, prog: Program):
+    def __init__(self, prog: Program, record: bool = False):
+        """record: failed checks that do not end a step are collected in self.found (cleared by
+        each step) and the step goes on; the survey engine reads every property at once."""
         self.prog = prog
+        self.found: list = [] if record else None
         slots = prog.slots
         self.ncpu = prog.cpus
         self.occ = prog.occ
@@ -41,7 +44,7 @@ class Machine:
             compiled = []
             for ins in t.code:
                 if isinstance(ins, Op):
-                    effs = tuple(compile_effect(e, slots) for e in ins.effects)
+                    effs = tuple(compile_effect(e, slots, self.found) for e in ins.effects)
                     guard = compile_expr(ins.guard) if ins.guard is not None else None
                     compiled.append(("op", ins.visible, guard, effs, ins.choose))
                 elif isinstance(ins, Branch):
@@ -126,14 +129,19 @@ class Machine:
                 out.extend((t, s[th.cpu_slot], k) for k in range(n or 1))
         return out
 
-    def step(self, state: tuple, action: Action):
+    def step(self, state: tuple, action: Action, seen: list | None = None):
         """Run one step: (new_state, violation or None, pc of the operation that ran, or -1).
+
+        seen: when given (trace replay), each operation the step runs is appended with the
+        state it started from, so a trace can show what every load of the step read.
 
         None when the action is blocked: the await it stands at is false, or the `when` of the run
         it would start. A run that starts and meets a false await at once has started: it stays
         on its CPU's context stack, waiting there (an NMI spinning on a lock).
         """
         t, c, k = action
+        if self.found is not None:
+            self.found.clear()
         th = self.threads[t]
         code = self.code[t]
         resting = self.resting[t]
@@ -162,6 +170,8 @@ class Machine:
                         break  # a run that just started waits here, on its CPU's stack
                     if visible and ran < 0:
                         ran = pc
+                    if seen is not None:
+                        seen.append((pc, tuple(s)))
                     for f in effs:
                         f(s)
                     counted = counted or visible
@@ -193,6 +203,9 @@ class Machine:
             s[self.occ[s[th.cpu_slot]][TASK]] = t + 1
         s[th.pc_slot] = pc
         new = tuple(s)
+        if self.found is not None:
+            self.found.extend(self.invariant_violations(new))
+            return new, None, ran
         return new, self.check_invariants(new), ran
 
     def check_invariants(self, s) -> Violation | None:
@@ -204,11 +217,24 @@ class Machine:
             return Violation(v.prop, v.message, v.line)
         return None
 
+    def invariant_violations(self, s) -> list[Violation]:
+        """Every invariant false in s (an invariant that cannot be evaluated counts as false)."""
+        out = []
+        for name, f, line, message in self.invariants:
+            try:
+                if not f(s):
+                    out.append(Violation(name, message, line))
+            except Violated as v:
+                out.append(Violation(name, v.message, v.line))
+        return out
+
     def successors(self, s):
-        """Yield (action, new_state, violation) for every enabled action."""
+        """Yield (action, new_state, violation) for every enabled action; a step that violates a
+        property not under check (--only) ends its execution there and is not yielded."""
+        silent = self.prog.silent
         for a in self.candidates(s):
             r = self.step(s, a)
-            if r is not None:
+            if r is not None and not (r[1] is not None and r[1].prop in silent):
                 yield a, r[0], r[1]
 
     def deadlocked(self, s) -> bool:

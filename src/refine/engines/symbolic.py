@@ -41,6 +41,7 @@ class _Frame:
     def __init__(self, st, halted, code):
         self.st, self.halted, self.code = st, halted, code
         self.passes = None  # single-step passes from this state, built on demand
+        self.picks = None  # per pass: the (choice variable, number of values) it made
         self.choices = []  # steps: the selector; rounds: per thread, the burst's Pass
         self.stepped = []  # rounds: per thread, it took a step in the round ending here
 
@@ -66,6 +67,9 @@ class _Engine:
         init = _Frame([enc.bv(v) for v in prog.initial()], FALSE, enc.bv(0))
         self.frames = [init]
         self.unwind_code = enc.code(UNWIND)
+        # a halted execution is a violation unless it ended at a bound of the model (unwind,
+        # inconclusive) or at a property not under check (--only): then it simply ends
+        self.unreported = [self.unwind_code] + [enc.code(p) for p in sorted(prog.silent)]
         self.deadlock_on = "deadlock" not in prog.checks_off
         self.has_unwind = any(isinstance(e, Check) and e.prop == UNWIND
                               for th in prog.threads for ins in th.code if isinstance(ins, Op)
@@ -94,13 +98,16 @@ class _Engine:
             raise _Unknown(f"the solver could not decide: {why}")
         return r == z3.sat
 
-    def chooser(self, prefix: str, t: int):
-        """choice_at for burst.run: one bounded variable per choice op a step may start at."""
+    def chooser(self, prefix: str, t: int, made: list | None = None):
+        """choice_at for burst.run: one bounded variable per choice op a step may start at
+        (each variable and its number of values is appended to `made`, if given)."""
         code = self.prog.threads[t].code
 
         def choice_at(k):
             v = z3.BitVec(f"{prefix}_{k}", self.enc.width)
             self.solver.add(v >= 0, v < self.enc.bv(code[k].choose[1]))
+            if made is not None:
+                made.append((v, code[k].choose[1]))
             return v
         return choice_at
 
@@ -115,6 +122,7 @@ class _Engine:
         """One pure single-step pass per action from fr's state: [(action, Pass)]."""
         if fr.passes is None:
             fr.passes = []
+            fr.picks = []
             self.npass = getattr(self, "npass", 0) + 1
             for t, c in self.actions:
                 th = self.prog.threads[t]
@@ -127,13 +135,28 @@ class _Engine:
                         at = AND(at, st[th.cpu_slot] == enc.bv(c))
                     return at
 
+                made = []
                 p = burst.run(enc, t, st, start, lambda k, c=c: c, lambda k: FALSE,
-                              self.chooser(f"pick{self.npass}_{t}_{c}", t))
+                              self.chooser(f"pick{self.npass}_{t}_{c}", t, made))
                 fr.passes.append(((t, c), p))
+                fr.picks.append(made)
         return fr.passes
 
     def any_enabled(self, fr):
-        return OR(*[p.enabled() for _, p in self.passes(fr)])
+        """Some action can take a step from fr's state. A step that begins at a choice is
+        enabled if SOME value enables it (`atomic { let x = nondet(); await (x || c); }`), so
+        the choice variables are not left free: in the deadlock query, which negates this,
+        a free variable would let the solver pick the blocking value."""
+        out = []
+        for (_, p), made in zip(self.passes(fr), fr.picks):
+            e = p.enabled()
+            if made:
+                n = max(m for _, m in made)
+                # one step begins at one instruction: only one of these variables matters
+                e = OR(*[z3.substitute(e, *[(v, self.enc.bv(min(i, m - 1))) for v, m in made])
+                         for i in range(n)])
+            out.append(e)
+        return OR(*out)
 
     def add_step_frame(self, k: int):
         prev = self.frames[-1]
@@ -282,7 +305,7 @@ class _Engine:
                                        f"within {k - 1} {self.unit}")
                 (self.add_step_frame if self.unit == "steps" else self.add_round_frame)(k)
                 fr = self.frames[k]
-                real = fr.code != self.enc.bv(self.unwind_code)
+                real = AND(*[fr.code != self.enc.bv(c) for c in self.unreported])
                 if self.query(AND(fr.halted, real)):
                     viol = self.violation_of_model(k)
                     trace = replay(m, self.actions_of_model(k), expect=viol)
@@ -292,7 +315,8 @@ class _Engine:
                 if self.deadlock_on and self.query(
                         AND(NOT(fr.halted), self.enc.mid_run(fr.st), NOT(enabled))):
                     return self.deadlock(self.actions_of_model(k), k)
-                if unwind is None and self.has_unwind and self.query(AND(fr.halted, NOT(real))):
+                if unwind is None and self.has_unwind and self.query(
+                        AND(fr.halted, fr.code == self.enc.bv(self.unwind_code))):
                     trace = replay(m, self.actions_of_model(k),
                                    expect=Violation(UNWIND, "", 0))
                     unwind = trace.violation
@@ -307,8 +331,8 @@ class _Engine:
 
     def finish(self, unwind, depth, complete):
         if unwind is not None:
-            return self.result(INCONCLUSIVE, depth, reason=f"a loop bound was reached at line "
-                               f"{unwind.line} ({unwind.message}); raise its bound")
+            return self.result(INCONCLUSIVE, depth, reason=f"a bound of the model was reached "
+                               f"at line {unwind.line}: {unwind.message}")
         return self.result(HOLDS, depth, complete=complete)
 
     def deadlock(self, actions, depth):

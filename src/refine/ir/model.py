@@ -252,6 +252,8 @@ class Program:
     constants: dict[str, int] = field(default_factory=dict)
     source: str = ""
     checks_off: dict[str, str] = field(default_factory=dict)  # built-in check -> reason
+    # properties whose violation ends an execution unreported (not selected with --only)
+    silent: frozenset[str] = frozenset()
 
     def initial(self) -> tuple[int, ...]:
         return tuple(s.init for s in self.slots)

@@ -115,7 +115,7 @@ def atomic_call(low, e: A.Call):
         raise at("E200", f"{e.name}() needs an int, `{loc.name}` is {show_type(t)}",
                  e.args[0].span, "int")
     cur = loc.ir()
-    effects = []
+    effects = list(low.lifecycle(loc, e.span))  # an atomic on a freed object's field
     result = None
     if returns == "old":
         result = low.temp(t)

@@ -65,12 +65,16 @@ class ExprLowerer:
         return _code(lines[line - 1]) if 0 < line <= len(lines) else ""
 
     def snippet(self, span) -> str:
-        """The source text a span covers, when it is on one line."""
-        line = getattr(span, "line", 0)
+        """The source text a span covers (several lines joined, comments dropped)."""
+        line, end = getattr(span, "line", 0), getattr(span, "end_line", 0)
         lines = self.lines(span)
-        if 0 < line <= len(lines) and span.end_line == line:
+        if not (0 < line <= end <= len(lines)):
+            return self.text(span)
+        if end == line:
             return lines[line - 1][span.col - 1:span.end_col - 1]
-        return self.text(span)
+        parts = [lines[line - 1][span.col - 1:]] + lines[line:end - 1] + \
+            [lines[end - 1][:span.end_col - 1]]
+        return " ".join(_code(p) for p in parts if _code(p))
 
     def new_slot(self, t: Type, name: str, kind: str = "local") -> int:
         return self.sym.add_slots(t, f"{self.thread_name}.{name}", kind, self.owner)
@@ -368,27 +372,74 @@ class ExprLowerer:
 
     def pure_fn(self, fn: A.FnDecl, e: A.Call):
         """In an invariant or a `when`, a function whose body is `return EXPR;` stands for EXPR
-        with its arguments: the kernel library's predicates (rcu_callback_ready(h), ...)."""
+        with its arguments: the kernel library's predicates (rcu_callback_ready(h), ...). A
+        generic one gets its type parameters from the arguments, as an inlined call does."""
         body = fn.body.stmts
-        if (len(body) != 1 or not isinstance(body[0], A.Return) or body[0].value is None
-                or fn.tparams or any(p.type is None for p in fn.params)):
+        if len(body) != 1 or not isinstance(body[0], A.Return) or body[0].value is None:
             raise at("E102", f"{fn.name}() runs steps; an invariant or `when` may only call "
                      "functions whose body is `return EXPR;`", e.span, "an expression over state")
         if len(e.args) != len(fn.params):
             raise at("E201", f"{fn.name}() takes {len(fn.params)} arguments, got {len(e.args)}",
                      e.span)
         scope = {}
+        given = []
         for p, a in zip(fn.params, e.args):
-            if p.by_ref:
-                scope[p.name] = ("ref", self.location(a))
+            if p.type is None:
+                given.append(self._type_arg(fn, p, a))
+            elif p.by_ref:
+                loc = self.location(a)
+                given.append(loc)
+                scope[p.name] = ("ref", loc)
             else:
                 v, vt = self.expr(a)
+                given.append((v, vt))
                 scope[p.name] = ("value", v, vt)
+        tenv = self._bind(fn, e, given)
         saved, self.scopes = self.scopes, [scope]
+        saved_tenv, self.sym.tenv = self.sym.tenv, tenv
         try:
             return self.expr(body[0].value)
         finally:
             self.scopes = saved
+            self.sym.tenv = saved_tenv
+
+    def _type_arg(self, fn, p, a):
+        if not isinstance(a, A.Name):
+            raise at("E200", f"{fn.name}(): `{p.name}` is a type; name a pool, enum or struct",
+                     a.span, "a type name")
+        return self.sym.resolve_type(A.TNamed(a.name, span=a.span))
+
+    def _bind(self, fn: A.FnDecl, e: A.Call, given) -> dict:
+        env = {p.name: g for p, g in zip(fn.params, given) if p.type is None}
+        params = set(fn.tparams) | set(env)
+
+        def unify(pt, actual, span):
+            if isinstance(pt, A.TNamed) and pt.name in params and not pt.args:
+                if isinstance(actual, Type) and actual.kind == "int":
+                    return  # numbers fit every int: they bind no type parameter
+                if isinstance(actual, Type) and actual.kind == "ref":
+                    if actual.name == "NULL":
+                        return  # NULL fits every T?
+                    actual = Type("ref", 1, actual.hi, actual.name, nullable=False)
+                have = env.setdefault(pt.name, actual)
+                if show_type(have) != show_type(actual):
+                    raise at("E200", f"{fn.name}(): {pt.name} is {show_type(have)} here and "
+                             f"{show_type(actual)} there", span, show_type(have))
+            elif isinstance(pt, A.TNamed) and pt.args and isinstance(actual, Struct) \
+                    and actual.generic == pt.name:
+                for sub, arg in zip(pt.args, actual.args):
+                    unify(sub, arg, span)
+            elif isinstance(pt, A.TArray) and isinstance(actual, Array):
+                unify(pt.elem, actual.elem, span)
+
+        for p, g, a in zip(fn.params, given, e.args):
+            if p.type is not None:
+                unify(p.type, g.type if p.by_ref else g[1], a.span)
+        missing = [t for t in fn.tparams if t not in env]
+        if missing:
+            raise at("E200", f"{fn.name}(): cannot tell what {missing[0]} is from the arguments",
+                     e.span, f"an argument whose type mentions {missing[0]}")
+        return env
 
     def check(self, cond: Expr, prop: str, message: str, span) -> None:
         if prop in self.sym.checks_off:

@@ -32,7 +32,9 @@ KNOWN_CHECKS = {"deadlock", "assert", "WARN", "BUG", "range", "null-deref", "bou
 MAX_RUNS = 100
 
 
-SELECTABLE = ("assert", "WARN", "BUG")
+# Violations after which an execution cannot go on (the step has no result): with --only, those
+# not selected end the execution without a report instead of being switched off.
+CRASHES = ("range", "null-deref", "bounds", "div-zero")
 
 
 def lower(spec: A.Spec, overrides: dict[str, int] | None = None,
@@ -56,14 +58,20 @@ def _lower(spec: A.Spec, overrides, only, unroll_cap=None) -> Program:
     if unroll_cap is not None:
         sym.checks_off["deadlock"] = "loops cut short: a cut path is not a deadlock"
     inv_names = [d.name for d in spec.decls if isinstance(d, A.InvariantDecl)]
+    silent: set[str] = set()
     if only:
+        choices = list(dict.fromkeys(inv_names)) + sorted(KNOWN_CHECKS)
         for name in only:
-            if name not in inv_names and name not in SELECTABLE:
+            if name not in choices:
                 raise SpecError("E400", f"--only {name}: no such property", spec.path,
-                                expected="one of: " + ", ".join(inv_names + list(SELECTABLE)))
-        for name in SELECTABLE:
+                                expected="one of: " + ", ".join(choices))
+        for name in KNOWN_CHECKS:
             if name in only:
                 sym.checks_off.pop(name, None)  # asked for by name: on, even if the spec disables it
+            elif name in CRASHES:
+                silent.add(name)
+                sym.checks_off.setdefault(name, "not selected with --only: an execution that "
+                                          "reaches it ends there, unreported")
             else:
                 sym.checks_off.setdefault(name, "not selected with --only")
     for d in spec.decls:
@@ -90,7 +98,7 @@ def _lower(spec: A.Spec, overrides, only, unroll_cap=None) -> Program:
     if "leak" not in sym.checks_off:
         invariants += leak_invariants(sym, threads)
     prog = Program(spec.name or spec.path, spec.path, sym.cpus, sym.slots, threads, invariants,
-                   occ, dict(sym.consts), spec.source, dict(sym.checks_off))
+                   occ, dict(sym.consts), spec.source, dict(sym.checks_off), frozenset(silent))
     return compact(prog, sym.unused)
 
 
@@ -123,7 +131,7 @@ def compact(prog: Program, unused: set[int]) -> Program:
     return Program(prog.spec_name, prog.path, prog.cpus, slots, threads,
                    [rename.invariant(i, f) for i in prog.invariants],
                    [[f(s) for s in row] for row in prog.occ], prog.constants, prog.source,
-                   prog.checks_off)
+                   prog.checks_off, prog.silent)
 
 
 def _default_int(sym: Symbols) -> Type:

@@ -12,7 +12,7 @@ from dataclasses import replace
 
 from ..ir import rename
 from ..ir.model import Assign, Branch, Goto, Instr, Op, SlotInfo, Slot, Type
-from .liveness import live_in, written
+from .liveness import _uses, live_in, written
 
 
 def _live_out(code: list[Instr], live: list[set[int]], i: int) -> set[int]:
@@ -39,6 +39,26 @@ def interference(code: list[Instr], local: set[int]) -> dict[int, set[int]]:
                     graph[d] |= out
                     for o in out:
                         graph[o].add(d)
+            # effects run in order: a slot written by one must not clobber a slot a later
+            # effect of the same operation still reads (an xchg's result and the pinned index
+            # of the location it stores to)
+            for k, eff in enumerate(ins.effects):
+                if not (isinstance(eff, Assign) and isinstance(eff.target, Slot)
+                        and eff.target.index in local):
+                    continue
+                d = eff.target.index
+                later: set[int] = set()
+                for e2 in ins.effects[k + 1:]:
+                    if isinstance(e2, Assign):
+                        if not isinstance(e2.target, Slot):
+                            _uses(e2.target, later)
+                        _uses(e2.value, later)
+                    else:
+                        _uses(e2.cond, later)
+                for u in later & local:
+                    if u != d:
+                        graph[d].add(u)
+                        graph[u].add(d)
     for s in graph:
         graph[s].discard(s)
     return graph

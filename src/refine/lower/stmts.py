@@ -111,44 +111,6 @@ class ThreadLowerer(ExprLowerer):
         finally:
             self.sym.tenv = saved_tenv
 
-    def _type_arg(self, fn, p, a):
-        if not isinstance(a, A.Name):
-            raise at("E200", f"{fn.name}(): `{p.name}` is a type; name a pool, enum or struct",
-                     a.span, "a type name")
-        return self.sym.resolve_type(A.TNamed(a.name, span=a.span))
-
-    def _bind(self, fn: A.FnDecl, e: A.Call, given) -> dict:
-        env = {p.name: g for p, g in zip(fn.params, given) if p.type is None}
-        params = set(fn.tparams) | set(env)
-
-        def unify(pt, actual, span):
-            if isinstance(pt, A.TNamed) and pt.name in params and not pt.args:
-                if isinstance(actual, Type) and actual.kind == "int":
-                    return  # numbers fit every int: they bind no type parameter
-                if isinstance(actual, Type) and actual.kind == "ref":
-                    if actual.name == "NULL":
-                        return  # NULL fits every T?
-                    actual = Type("ref", 1, actual.hi, actual.name, nullable=False)
-                have = env.setdefault(pt.name, actual)
-                if show_type(have) != show_type(actual):
-                    raise at("E200", f"{fn.name}(): {pt.name} is {show_type(have)} here and "
-                             f"{show_type(actual)} there", span, show_type(have))
-            elif isinstance(pt, A.TNamed) and pt.args and isinstance(actual, Struct) \
-                    and actual.generic == pt.name:
-                for sub, arg in zip(pt.args, actual.args):
-                    unify(sub, arg, span)
-            elif isinstance(pt, A.TArray) and isinstance(actual, Array):
-                unify(pt.elem, actual.elem, span)
-
-        for p, g, a in zip(fn.params, given, e.args):
-            if p.type is not None:
-                unify(p.type, g.type if p.by_ref else g[1], a.span)
-        missing = [t for t in fn.tparams if t not in env]
-        if missing:
-            raise at("E200", f"{fn.name}(): cannot tell what {missing[0]} is from the arguments",
-                     e.span, f"an argument whose type mentions {missing[0]}")
-        return env
-
     def _inline_body(self, fn: A.FnDecl, e: A.Call, given):
         scope = {}
         for p, a, g in zip(fn.params, e.args, given):
@@ -307,7 +269,7 @@ class ThreadLowerer(ExprLowerer):
         else:
             self.check(Unop("not", self.as_bool(cv, ct, s.cond.span)), "unwind",
                        f"the loop at line {s.span.line} needs more than its bound of {bound} "
-                       "iterations", s.span)
+                       "iterations; raise the bound", s.span)
         self.out.place(done)
 
     def s_for(self, s: A.For) -> None:
@@ -394,10 +356,14 @@ class ThreadLowerer(ExprLowerer):
 
     def s_checkstmt(self, s: A.CheckStmt) -> None:
         from .program import LIBRARY_CHECKS
-        if s.check not in LIBRARY_CHECKS:
+        if s.check not in LIBRARY_CHECKS + ("bound",):
             raise at("E100", f"unknown check `{s.check}`", s.span,
-                     "one of: " + ", ".join(LIBRARY_CHECKS))
+                     "one of: " + ", ".join(LIBRARY_CHECKS + ("bound",)))
         cv, ct = self.expr(s.cond)
-        self.check(self.as_bool(cv, ct, s.cond.span), s.check, s.message, s.span)
+        cond = self.as_bool(cv, ct, s.cond.span)
+        if s.check == "bound":  # a bound of the model, like a loop bound: inconclusive, always on
+            self.op([Check(cond, "unwind", s.message, s.span.line)], False, s.span)
+            return
+        self.check(cond, s.check, s.message, s.span)
 
 

@@ -62,8 +62,19 @@ def _reset_here(code, pc: int) -> set[int]:
     return set()
 
 
-def _reads(prog, op: Op, before: tuple) -> list[tuple[int, int]]:
-    """The state a load step copied into a register, so a trace can say what was seen."""
+def _reads(prog, code, seen) -> list[tuple[int, int]]:
+    """The shared values the step's operations copied into registers, each read in the state
+    that operation started from (an `atomic` block's loads included), so a trace says what
+    was seen."""
+    out = []
+    for pc, before in seen:
+        for r in _op_reads(prog, code[pc], before):
+            if r not in out:
+                out.append(r)
+    return out
+
+
+def _op_reads(prog, op: Op, before: tuple) -> list[tuple[int, int]]:
     out = []
     for eff in op.effects:
         if not isinstance(eff, Assign) or not isinstance(eff.target, Slot):
@@ -97,7 +108,8 @@ def replay(machine: Machine, actions: list[Action], expect: Violation | None = N
             th = prog.threads[t]
             raise ReplayError(i, f"{th.name} cannot run on cpu {c} here (finished, not on top "
                                  f"of its CPU's context stack, or not allowed to interrupt)")
-        r = machine.step(s, a)
+        seen: list = []
+        r = machine.step(s, a, seen)
         if r is None:
             raise ReplayError(i, f"{prog.threads[t].name} is blocked here (await or `when` false)")
         new, violation, ran = r
@@ -115,7 +127,7 @@ def replay(machine: Machine, actions: list[Action], expect: Violation | None = N
                    if s[k] != new[k] and k not in hidden]
         cpu = new[th.cpu_slot]
         trace.steps.append(TraceStep(i, t, th.name, cpu, LEVEL_NAMES[th.level], line, text, changes,
-                                     _reads(prog, op, s) if isinstance(op, Op) else [], file))
+                                     _reads(prog, code, seen), file))
         trace.states.append(new)
         s = new
     if expect is not None:

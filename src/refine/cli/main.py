@@ -94,7 +94,11 @@ def verify(spec: str = SpecArg,
            query_timeout: float = typer.Option(120.0, "--query-timeout",
                                                help="seconds per solver query (symbolic)"),
            memory: float = typer.Option(None, "--memory", help="MiB of memory at most"),
-           full: bool = typer.Option(False, "--full", help="show every variable that changed")):
+           full: bool = typer.Option(False, "--full", help="show every variable that changed"),
+           itf: Optional[str] = typer.Option(None, "--itf", help="write the counterexample "
+                                             "to this file as ITF JSON"),
+           as_json: bool = typer.Option(False, "--json", help="print the whole result as "
+                                        "JSON (docs/json-output.md)")):
     """Search for a violation of the spec's properties within the scenario's bounds."""
     try:
         prog = _load(spec, const, only)
@@ -121,7 +125,69 @@ def verify(spec: str = SpecArg,
     if sys.stderr.isatty():
         sys.stderr.write("\r" + " " * 80 + "\r")
     result.stats["peak_mb"] = round(peak_rss_mb())
+    _report(prog, result, full, itf, as_json)
+    raise typer.Exit(result.exit_code)
+
+
+def _report(prog, result, full: bool, itf: Optional[str], as_json: bool) -> None:
+    from ..trace import itf as itf_format
+    from .output import result_json
+    meta = {"engine": result.engine, "bounds": result.bounds, "unit": result.unit,
+            "depth": result.depth}
+    if itf and result.trace is not None:
+        itf_format.write(itf, prog, result.trace, meta)
+    if as_json:
+        typer.echo(json.dumps(result_json(prog, result), indent=1))
+        return
     typer.echo(render_result(prog, result, full))
+    if itf:
+        typer.echo(f"trace written to {itf}" if result.trace is not None
+                   else f"no counterexample: {itf} not written")
+
+
+@app.command()
+def show(trace: str = typer.Argument(..., help="a trace saved with --itf")):
+    """Print a saved counterexample again, without the spec and without re-running anything."""
+    from ..trace import itf as itf_format
+    from ..trace.render import render_itf
+    try:
+        data = itf_format.read(trace)
+    except ReplayError as e:
+        typer.echo(f"refine: {e}", err=True)
+        raise typer.Exit(EXIT_BAD_INPUT)
+    typer.echo(render_itf(data))
+
+
+@app.command()
+def replay(spec: str = SpecArg, trace: str = typer.Argument(..., help="a trace saved with --itf"),
+           const: Optional[List[str]] = ConstOpt,
+           full: bool = typer.Option(False, "--full")):
+    """Replay a saved counterexample on a spec: each step must be possible and produce exactly
+    the recorded values; exit 1 when it reproduces the violation it names."""
+    from ..engines.machine import Machine
+    from ..engines.result import Result
+    from ..trace import itf as itf_format
+    try:
+        prog = _load(spec, const)
+    except SpecError as e:
+        _fail(e)
+    try:
+        data = itf_format.read(trace)
+        replayed = itf_format.replay_itf(Machine(prog), data)
+    except ReplayError as e:
+        typer.echo(f"refine: {trace} does not replay on {spec}: {e}", err=True)
+        raise typer.Exit(EXIT_BAD_INPUT)
+    named = (data.get("#meta") or {}).get("violated")
+    got = replayed.violation.prop if replayed.violation else None
+    if named != got:
+        typer.echo(f"refine: {trace} names {named or 'no violation'}, replaying it gives "
+                   f"{got or 'no violation'}", err=True)
+        raise typer.Exit(EXIT_BAD_INPUT)
+    verdict = "violated" if got else "holds"
+    result = Result(verdict, "replay", prog.bounds(), "steps", len(replayed), trace=replayed,
+                    reason=replayed.violation.message if got else
+                    f"the {len(replayed)} steps of {trace} replay and violate nothing")
+    typer.echo(render_result(prog, result, full) if got else result.reason)
     raise typer.Exit(result.exit_code)
 
 

@@ -23,11 +23,47 @@ def changes(prog: Program, ch, full: bool = False, reads=()) -> str:
     return ", ".join(parts)
 
 
+HEADER = ("step", "cpu", "context", "thread", "line", "operation", "changes")
+
+
 def render_trace(prog: Program, trace: Trace, full: bool = False) -> str:
-    rows = [("step", "cpu", "context", "thread", "line", "operation", "changes")]
+    rows = [HEADER]
     for st in trace.steps:
         rows.append((str(st.index), str(st.cpu), st.level, st.thread_name,
                      st.where, st.text, changes(prog, st.changes, full, st.reads)))
+    return table(rows)
+
+
+def render_itf(data: dict) -> str:
+    """A saved ITF trace as the same table, from the file alone: what each step changed is the
+    difference between consecutive recorded states."""
+    meta = data.get("#meta", {})
+    out = [f"spec:    {meta.get('spec', '?')} ({meta.get('source', '?')})",
+           f"engine:  {meta.get('engine', '?')}", f"bounds:  {meta.get('bounds', '?')}", ""]
+    states = data["states"]
+    first = {k: v for k, v in states[0].items() if k != "#meta"} if states else {}
+    out.append("initial state: " + ", ".join(f"{k}={_itf(v)}" for k, v in first.items()))
+    out.append("")
+    rows = [HEADER]
+    for k in range(1, len(states)):
+        a = states[k].get("#meta", {}).get("action", {})
+        diff = [f"{n}={_itf(v)}" for n, v in states[k].items()
+                if n != "#meta" and states[k - 1].get(n) != v]
+        rows.append((str(k), str(a.get("cpu", "")), str(a.get("context", "")),
+                     str(a.get("thread", "")), str(a.get("line", "")),
+                     str(a.get("operation", "")), ", ".join(diff)))
+    out.append(table(rows))
+    if meta.get("violated"):
+        out += ["", f"violated: {meta['violated']}: {meta.get('message', '')}"]
+    return "\n".join(out)
+
+
+def _itf(v) -> str:
+    return ("true" if v else "false") if isinstance(v, bool) else str(v)
+
+
+def table(rows) -> str:
+    """Aligned columns; the operation column is clipped, the last one runs free."""
     widths = [max(len(r[i]) for r in rows) for i in range(6)]
     widths[5] = min(widths[5], 60)
     out = []

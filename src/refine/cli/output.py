@@ -1,0 +1,32 @@
+"""The machine-readable result of `refine verify --json` (docs/json-output.md)."""
+from __future__ import annotations
+
+from ..trace.itf import to_itf
+from ..trace.render import checked
+
+SCHEMA = 1  # bump when a field changes meaning or goes away
+
+
+def result_json(prog, result) -> dict:
+    meta = {"engine": result.engine, "bounds": result.bounds, "unit": result.unit,
+            "depth": result.depth}
+    v = result.trace.violation if result.trace is not None else None
+    return {
+        "schema": SCHEMA,
+        "spec": prog.spec_name,
+        "path": prog.path,
+        "verdict": result.verdict,
+        "exit_code": result.exit_code,
+        "summary": result.summary(),
+        "engine": result.engine,
+        "bounds": result.bounds,
+        "unit": result.unit,
+        "depth": result.depth,
+        "complete": result.complete,
+        "violated": v.prop if v else None,
+        "reason": result.reason,
+        "checked": [c.strip() for c in checked(prog).split(";")[0].split(",")],
+        "off": dict(prog.checks_off),
+        "stats": result.stats,
+        "trace": to_itf(prog, result.trace, meta) if result.trace is not None else None,
+    }

@@ -3,8 +3,10 @@
 
 Each run is a fresh process (so peak memory is that run's alone). Usage:
     python bench/bench.py [--runs 5] [--spec specs/v2_aba.kspec ...] [--engine explicit ...]
+    python bench/bench.py --compare [--runs 3]
 Targets on the 2-core machine: the v2 ABA counterexample in under 10 s with the explicit engine
-and under 60 s with the symbolic one.
+and under 60 s with the symbolic one; the whole design-review table (`refine compare
+specs/*.kspec`, two processes) in under 10 minutes, with per-spec survey times.
 """
 from __future__ import annotations
 
@@ -13,6 +15,7 @@ import json
 import statistics
 import subprocess
 import sys
+import time
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -55,6 +58,30 @@ def one(spec: str, engine: str, timeout: float, consts: dict | None = None) -> d
     return json.loads(proc.stdout.strip().splitlines()[-1])
 
 
+def compare(specs: list[str], runs: int, timeout: float) -> None:
+    """`refine compare` over every spec, in fresh processes: the wall time of the whole table,
+    and each spec's survey time, as medians of the runs."""
+    import tempfile
+    walls, per_spec = [], {}
+    for _ in range(runs):
+        with tempfile.TemporaryDirectory() as tmp:
+            md = Path(tmp) / "review.md"
+            t0 = time.monotonic()
+            subprocess.run([sys.executable, "-m", "refine", "compare", *specs, "--markdown",
+                            str(md), "--timeout", str(timeout)], cwd=ROOT, check=True,
+                           capture_output=True, text=True)
+            walls.append(time.monotonic() - t0)
+            data = json.loads((Path(tmp) / "review" / "results.json").read_text())
+            for row in data["rows"]:
+                cell = next(iter(row["cells"].values()))
+                per_spec.setdefault(row["spec"], []).append(cell["seconds"])
+    print(f"{'spec':34} {'survey median s':>16} {'min s':>7} {'max s':>7}")
+    for spec, secs in per_spec.items():
+        print(f"{spec:34} {statistics.median(secs):16.2f} {min(secs):7.2f} {max(secs):7.2f}")
+    print(f"whole table: median {statistics.median(walls):.1f} s (min {min(walls):.1f}, max "
+          f"{max(walls):.1f}) over {runs} runs; target 600 s")
+
+
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--runs", type=int, default=5)
@@ -62,8 +89,12 @@ def main() -> None:
     ap.add_argument("--engine", action="append", choices=sorted(ENGINES))
     ap.add_argument("--timeout", type=float, default=300, help="seconds per run")
     ap.add_argument("--spec-only", action="store_true", help="skip the extra rows")
+    ap.add_argument("--compare", action="store_true", help="time the design-review table")
     args = ap.parse_args()
     specs = args.spec or sorted(str(p.relative_to(ROOT)) for p in (ROOT / "specs").glob("*.kspec"))
+    if args.compare:
+        compare(specs, args.runs, args.timeout)
+        return
     engines = args.engine or ["explicit", "symbolic"]
     print(f"{'spec':28} {'engine':22} {'verdict':13} {'depth':>10} "
           f"{'median s':>9} {'min s':>7} {'max s':>7} {'peak MiB':>9}")

@@ -27,6 +27,21 @@ def without_stats(output: str) -> str:
                      if not (line.startswith("(") and "seconds " in line))
 
 
+def explore(spec: str, only=None, **consts):
+    """Lower a spec file (with --only and -D as given) and search it: (program, result)."""
+    from refine.engines.explicit import search
+    from refine.load import load
+    prog = load(spec, consts or None, only=only)
+    return prog, search(prog)
+
+
+def steps_setting(prog, trace, suffix: str, value: int):
+    """The steps of a trace that set a slot whose name ends with suffix to value."""
+    name = {i: s.name for i, s in enumerate(prog.slots)}
+    return [st for st in trace.steps for slot, _, after in st.changes
+            if name[slot].endswith(suffix) and after == value]
+
+
 def program(text: str, **consts):
     """Lower spec text straight to IR."""
     return lower(parse_text(text, "test.kspec"), consts or None)

@@ -453,3 +453,17 @@ def test_random_programs_agree_with_reference(seed):
     if verdict == HOLDS:
         assert st.complete and st.depth == longest
         assert rd.complete and rd.depth == rounds
+
+
+def test_the_time_limit_holds_while_a_large_frame_is_being_encoded():
+    """Encoding one round of a large spec takes minutes; --timeout must end it all the same."""
+    import time
+
+    from refine.engines.limits import Limits
+    from refine.load import load as load_spec
+    from tests.conftest import ROOT
+    prog = load_spec(str(ROOT / "specs/deferred_free.kspec"))
+    t0 = time.monotonic()
+    r = symbolic.check(prog, max_depth=4, unit="rounds", limits=Limits(timeout=2))
+    assert r.verdict == INCONCLUSIVE and "time limit" in r.reason
+    assert time.monotonic() - t0 < 20

@@ -207,3 +207,22 @@ def test_only_reports_just_the_selected_property(engine):
     prog, r = focused(FOCUS.replace("x = 2;", "x = 1;"), ["x_small"], engine)
     assert r.verdict == "holds"       # the NULL path ends there, unreported
     assert "null-deref" in prog.checks_off and "null-deref" in prog.silent
+
+
+OFF_INVARIANT = """spec o;
+var x: int[0..3];
+handler h() { x = 1; x = 3; }
+invariant never_one: x != 1;
+invariant below_three: x < 3;
+disable never_one "every run breaks it at once; below_three is this spec's question";
+scenario { run h on cpu 0 in task; }
+"""
+
+
+def test_a_disabled_invariant_is_off_with_its_reason_and_only_brings_it_back():
+    prog = program(OFF_INVARIANT)
+    assert prog.checks_off["never_one"].startswith("every run breaks it")
+    r = search(prog)
+    assert r.verdict == "violated" and r.trace.violation.prop == "below_three"
+    _, again = focused(OFF_INVARIANT, ["never_one"], "explicit")
+    assert again.verdict == "violated" and again.trace.violation.prop == "never_one"

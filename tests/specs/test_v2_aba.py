@@ -5,7 +5,7 @@ from __future__ import annotations
 from refine.engines.explicit import search
 from refine.load import load
 
-from tests.conftest import ROOT
+from tests.conftest import ROOT, steps_setting
 
 SPEC = str(ROOT / "specs/v2_aba.kspec")
 
@@ -47,8 +47,6 @@ def test_with_the_lock_a_pop_can_fail_and_offload_finds_no_job():
     prog = load(SPEC, {"LOCKED_POPS": 1}, only=["WARN"])
     r = search(prog)
     assert r.verdict == "violated" and r.trace.violation.prop == "WARN"
-    name = {i: s.name for i, s in enumerate(prog.slots)}
-    failed = [st for st in r.trace.steps for slot, _, after in st.changes
-              if name[slot].endswith("raw_res_spin_lock.ret") and after == -110]
+    failed = steps_setting(prog, r.trace, "raw_res_spin_lock.ret", -110)
     assert failed and failed[0].level == "nmi"
     assert r.trace.steps[-1].thread_name == failed[0].thread_name

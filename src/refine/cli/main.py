@@ -239,6 +239,8 @@ def compare(specs: List[str] = typer.Argument(..., help="the .kspec files, one r
             jobs: int = typer.Option(os.cpu_count() or 1, "--jobs", "-j",
                                      help="specs surveyed at once"),
             timeout: float = typer.Option(300.0, "--timeout", help="seconds per spec"),
+            memory: float = typer.Option(None, "--memory", help="MiB per spec's process at "
+                                         "most (default: the machine's memory over --jobs)"),
             markdown: Optional[str] = typer.Option(None, "--markdown", help="also write the "
                                                    "table as Markdown, with its counterexamples "
                                                    "in a folder of the same name")):
@@ -259,7 +261,10 @@ def compare(specs: List[str] = typer.Argument(..., help="the .kspec files, one r
             sys.stderr.flush()
 
     t0 = time.monotonic()
-    rows = matrix.build(specs, overrides, jobs, timeout, progress)
+    if memory is None:
+        total_mb = os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES") / 2 ** 20
+        memory = 0.8 * total_mb / max(1, jobs)
+    rows = matrix.build(specs, overrides, jobs, timeout, memory, progress)
     if sys.stderr.isatty():
         sys.stderr.write("\r" + " " * 100 + "\r")
     typer.echo(table.terminal(rows))

@@ -63,12 +63,14 @@ def _merge(flows, nslots):
     return cond, st, cnt
 
 
-def run(enc: Encoder, t: int, S: list, start_cond, cpu_at, decide, choice_at=None) -> Pass:
+def run(enc: Encoder, t: int, S: list, start_cond, cpu_at, decide, choice_at=None,
+        tick=None) -> Pass:
     """Execute thread t from state S.
 
     start_cond(k): the first step starts at resting instruction k; cpu_at(k): the cpu a run
     starting at RunStart k takes (int or term); decide(k): start another step at k;
-    choice_at(k): the value chosen by a step that starts at the choice op k (a term).
+    choice_at(k): the value chosen by a step that starts at the choice op k (a term);
+    tick(): called every few instructions, may raise to stop (time limits).
     """
     th = enc.prog.threads[t]
     code = th.code
@@ -94,6 +96,8 @@ def run(enc: Encoder, t: int, S: list, start_cond, cpu_at, decide, choice_at=Non
         return AND(rb, no_error(errs)), B
 
     for k in range(n + 1):
+        if tick is not None and k % 8 == 0:
+            tick()
         flows, inbox[k] = inbox[k], None
         if k == n:
             if flows:

@@ -111,6 +111,12 @@ class _Engine:
             return v
         return choice_at
 
+    def in_time(self, where: str) -> None:
+        """Encoding a frame of a large spec takes long too: the limits hold there as well."""
+        stop = self.limits.exceeded(0)
+        if stop:
+            raise _Unknown(f"{stop} {where}")
+
     def _fresh(self, prefix: str, exprs):
         vs = [z3.BitVec(f"{prefix}_{i}", self.enc.width) for i in range(len(exprs))]
         self.solver.add(*[v == e for v, e in zip(vs, exprs)])
@@ -137,7 +143,8 @@ class _Engine:
 
                 made = []
                 p = burst.run(enc, t, st, start, lambda k, c=c: c, lambda k: FALSE,
-                              self.chooser(f"pick{self.npass}_{t}_{c}", t, made))
+                              self.chooser(f"pick{self.npass}_{t}_{c}", t, made),
+                              lambda: self.in_time("while encoding a step"))
                 fr.passes.append(((t, c), p))
                 fr.picks.append(made)
         return fr.passes
@@ -204,7 +211,8 @@ class _Engine:
 
             p = burst.run(enc, t, st, start, cpu_at,
                           lambda k, t=t: z3.Bool(f"cont_{r}_{t}_{k}"),
-                          self.chooser(f"pick_{r}_{t}", t))
+                          self.chooser(f"pick_{r}_{t}", t),
+                          lambda r=r: self.in_time(f"while encoding round {r}"))
             for c, rule in p.ctx:
                 self.solver.add(z3.Implies(c, rule))
             for b in p.blocked:

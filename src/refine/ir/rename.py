@@ -4,7 +4,7 @@ from __future__ import annotations
 from dataclasses import replace
 from typing import Callable
 
-from .model import (Assign, Binop, Branch, Check, Const, Elem, Expr, Goto, Instr, Invariant, Ite,
+from .model import (Assign, Binop, Branch, Const, Elem, Expr, Goto, Instr, Invariant, Ite,
                     Op, RunEnd, RunStart, Slot, Unop)
 
 Map = Callable[[int], int]

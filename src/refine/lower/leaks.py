@@ -61,7 +61,6 @@ def leak_invariants(sym: Symbols, threads: list[Thread]) -> list[Invariant]:
             for i in range(var.type.dom.size):
                 for k in range(width):
                     field_slots[var.base + i * width + k] = (pool, i)
-    refs: dict[str, list[Expr]] = {p: [] for p in dynamic}  # pool -> "points to object i" makers
     holders: dict[str, list[tuple[int, tuple[str, int] | None]]] = {p: [] for p in dynamic}
     for idx, info in enumerate(sym.slots):
         if info.kind != "state" or info.type.kind != "ref" or info.type.name not in holders:

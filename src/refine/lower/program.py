@@ -65,6 +65,9 @@ def _lower(spec: A.Spec, overrides, only, unroll_cap=None) -> Program:
             if name not in choices:
                 raise SpecError("E400", f"--only {name}: no such property", spec.path,
                                 expected="one of: " + ", ".join(choices))
+        for name in inv_names:
+            if name in only:
+                sym.checks_off.pop(name, None)  # a disabled invariant asked for by name: on
         for name in KNOWN_CHECKS:
             if name in only:
                 sym.checks_off.pop(name, None)  # asked for by name: on, even if the spec disables it
@@ -75,7 +78,8 @@ def _lower(spec: A.Spec, overrides, only, unroll_cap=None) -> Program:
             else:
                 sym.checks_off.setdefault(name, "not selected with --only")
     for d in spec.decls:
-        if isinstance(d, A.DisableDecl) and d.check not in KNOWN_CHECKS:
+        if isinstance(d, A.DisableDecl) and d.check not in KNOWN_CHECKS \
+                and d.check not in inv_names:
             raise at("E100", f"unknown check `{d.check}`", d.span,
                      "one of: " + ", ".join(sorted(KNOWN_CHECKS)))
     scen = next((d for d in spec.decls if isinstance(d, A.ScenarioDecl)), None)
@@ -94,7 +98,7 @@ def _lower(spec: A.Spec, overrides, only, unroll_cap=None) -> Program:
         threads.append(_thread(sym, t, run, names, default_int))
     threads = [replace(th, code=_drop_unfreed(th.code, sym.freed)) for th in threads]
     invariants = [_invariant(sym, d) for d in spec.decls if isinstance(d, A.InvariantDecl)
-                  and (not only or d.name in only)]
+                  and (not only or d.name in only) and d.name not in sym.checks_off]
     if "leak" not in sym.checks_off:
         invariants += leak_invariants(sym, threads)
     prog = Program(spec.name or spec.path, spec.path, sym.cpus, sym.slots, threads, invariants,

@@ -5,8 +5,7 @@ from __future__ import annotations
 
 from ..check.types import compatible, show_type
 from ..errors import at
-from ..check.types import Array, Struct
-from ..ir.model import BOOL, CUT, Assign, Binop, Check, Const, Elem, Op, Slot, Type, Unop
+from ..ir.model import CUT, Assign, Binop, Check, Const, Elem, Op, Slot, Type, Unop
 from ..syntax import ast as A
 from .builtins import (ATOMICS, CONTROL, LIFECYCLE, WARNS, atomic_call, canonical, control_call,
                        lifecycle_call, nondet_value, warn_call)

@@ -22,7 +22,7 @@ class Cell:
     spec: str  # the spec's path as given
     column: str
     only: tuple[str, ...]
-    verdict: str = ""  # holds | violated | inconclusive | off | error
+    verdict: str = ""  # holds | violated | inconclusive
     depth: int = 0
     unit: str = "steps"
     complete: bool = False
@@ -53,7 +53,16 @@ def columns_of(prog) -> list[tuple[str, tuple[str, ...]]]:
     return out
 
 
-def run_spec(spec: str, consts: dict, timeout: float) -> "Row":
+def everything(prog) -> list[str]:
+    """Every property a spec declares and every check, the ones it switches off by default
+    included: a review judges the design, not the spec's default run."""
+    from ..lower.program import KNOWN_CHECKS
+    names = [i.name for i in prog.invariants if i.name != "leak"]
+    names += [c for c in prog.checks_off if c not in KNOWN_CHECKS]
+    return list(dict.fromkeys(names)) + sorted(KNOWN_CHECKS)
+
+
+def run_spec(spec: str, consts: dict, timeout: float, memory_mb: float | None = None) -> "Row":
     """Every cell of one spec's row from one survey (in a worker process); each counterexample
     is replayed on the program focused on its column, as `--only` would check it."""
     from ..engines.limits import Limits
@@ -63,15 +72,12 @@ def run_spec(spec: str, consts: dict, timeout: float) -> "Row":
     from ..load import load
     from ..trace.render import render_result
     from ..trace.trace import replay
-    prog = load(spec, consts)
+    prog = load(spec, consts, everything(load(spec, consts)))
     row = Row(spec, prog.spec_name, prog.bounds())
-    s = survey(prog, 500, Limits(timeout=timeout))
+    s = survey(prog, 500, Limits(timeout=timeout, memory_mb=memory_mb))
     for column, only in columns_of(prog):
         cell = Cell(spec, column, only, seconds=s.seconds, states=s.states)
         row.cells[column] = cell
-        if column in prog.checks_off:
-            cell.verdict, cell.reason = "off", prog.checks_off[column]
-            continue
         hits = sorted((f for p, f in s.found.items() if p in only), key=lambda f: f.depth)
         if not hits:
             cell.verdict, cell.depth, cell.complete, cell.reason = \
@@ -89,10 +95,10 @@ def run_spec(spec: str, consts: dict, timeout: float) -> "Row":
 
 
 def build(specs: list[str], consts: dict, jobs: int, timeout: float,
-          progress=None) -> list[Row]:
+          memory_mb: float | None = None, progress=None) -> list[Row]:
     """One survey per spec, `jobs` processes at a time; rows in the order given."""
     with ProcessPoolExecutor(max_workers=max(1, jobs)) as pool:
-        futures = [pool.submit(run_spec, spec, consts, timeout) for spec in specs]
+        futures = [pool.submit(run_spec, spec, consts, timeout, memory_mb) for spec in specs]
         rows = []
         for n, f in enumerate(futures, 1):
             rows.append(f.result())

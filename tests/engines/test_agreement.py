@@ -15,7 +15,12 @@ from refine.load import load
 from tests.conftest import ROOT
 
 EXAMPLES = sorted((ROOT / "tests/examples").glob("*/*.kspec"))
-BUNDLED = sorted((ROOT / "specs").glob("*.kspec"))
+# Bundled specs on which both engines finish in seconds. The others (v2, v2_pcpu, v3, box,
+# v1_aux, kptr_slot, upstream_fix, deferred_free) take the symbolic engine minutes per round to
+# encode; their explicit verdicts are pinned in tests/specs and their symbolic runs are in the
+# closing notes of issue 4.
+BUNDLED = [ROOT / "specs" / f"{name}.kspec" for name in
+           ("v2_aba", "selftest_live_mask", "selftest_release_calls", "two_fields")]
 # single-step unrolling is only affordable where the whole state space is a few dozen steps deep
 STEP_LIMIT = 16
 ROUNDS = 4

@@ -261,36 +261,45 @@ def collect(spec: A.Spec, overrides: dict[str, int] | None = None) -> Symbols:
         elif isinstance(d, A.DisableDecl):
             sym.checks_off[d.check] = d.reason
     for d in spec.decls:
-        if isinstance(d, A.PoolDecl):
-            dom = sym.resolve_domain(A.Domain(name=d.name, span=d.span))
-            for fname, ftype in _fields(sym, d.fields):
-                vname = f"{d.name}.{fname}"
-                t = Array(dom, ftype)
-                sym.vars[vname] = Var(vname, t, sym.add_slots(t, d.name, "state"), "state", d.span)
-                _rename_pool_slots(sym, sym.vars[vname], fname)
-            # lifecycle: 1 while the object is allocated (built-in checks use-after-free,
-            # double-free, leak); preallocated pools start allocated, dynamic ones free
-            live = Array(dom, BOOL)
-            sym.live[d.name] = sym.add_slots(live, d.name, "life")
-            _rename_pool_slots(sym, Var("", live, sym.live[d.name], "life", d.span), "live")
-            if not d.dynamic:
-                for i in range(dom.size):
-                    sym.slots[sym.live[d.name] + i] = replace(sym.slots[sym.live[d.name] + i],
-                                                              init=1)
-        elif isinstance(d, A.VarDecl):
-            claim(d.name, d.span)
-            t = sym.resolve_type(d.type)
-            if d.percpu:
-                t = Array(sym.resolve_domain(A.Domain(name="cpu", span=d.span)), t)
-            if d.perthread:
-                if not d.ghost:
-                    raise at("E204", f"`{d.name}`: perthread variables are the checker's "
-                             "bookkeeping; declare them ghost", d.span, "perthread ghost var")
-                t = Array(sym.resolve_domain(A.Domain(name="thread", span=d.span)), t)
-            kind = "ghost" if d.ghost else "state"
-            sym.vars[d.name] = Var(d.name, t, sym.add_slots(t, d.name, kind), kind, d.span,
-                                   d.perthread)
+        first = len(sym.slots)
+        _declare_state(sym, d, claim)
+        if d.span.file:  # a library module's own state: traces keep it out of the way
+            for i in range(first, len(sym.slots)):
+                sym.slots[i] = replace(sym.slots[i], library=True)
     return sym
+
+
+def _declare_state(sym: Symbols, d, claim) -> None:
+    """The slots of one pool or variable declaration."""
+    if isinstance(d, A.PoolDecl):
+        dom = sym.resolve_domain(A.Domain(name=d.name, span=d.span))
+        for fname, ftype in _fields(sym, d.fields):
+            vname = f"{d.name}.{fname}"
+            t = Array(dom, ftype)
+            sym.vars[vname] = Var(vname, t, sym.add_slots(t, d.name, "state"), "state", d.span)
+            _rename_pool_slots(sym, sym.vars[vname], fname)
+        # lifecycle: 1 while the object is allocated (built-in checks use-after-free,
+        # double-free, leak); preallocated pools start allocated, dynamic ones free
+        live = Array(dom, BOOL)
+        sym.live[d.name] = sym.add_slots(live, d.name, "life")
+        _rename_pool_slots(sym, Var("", live, sym.live[d.name], "life", d.span), "live")
+        if not d.dynamic:
+            for i in range(dom.size):
+                sym.slots[sym.live[d.name] + i] = replace(sym.slots[sym.live[d.name] + i],
+                                                          init=1)
+    elif isinstance(d, A.VarDecl):
+        claim(d.name, d.span)
+        t = sym.resolve_type(d.type)
+        if d.percpu:
+            t = Array(sym.resolve_domain(A.Domain(name="cpu", span=d.span)), t)
+        if d.perthread:
+            if not d.ghost:
+                raise at("E204", f"`{d.name}`: perthread variables are the checker's "
+                         "bookkeeping; declare them ghost", d.span, "perthread ghost var")
+            t = Array(sym.resolve_domain(A.Domain(name="thread", span=d.span)), t)
+        kind = "ghost" if d.ghost else "state"
+        sym.vars[d.name] = Var(d.name, t, sym.add_slots(t, d.name, kind), kind, d.span,
+                               d.perthread)
 
 
 def _thread_dom(spec: A.Spec, sym: Symbols) -> Dom:
@@ -325,5 +334,5 @@ def _rename_pool_slots(sym: Symbols, var: Var, fname: str) -> None:
         for k, (sname, stype) in enumerate(flatten(t.elem, f"{t.dom.show(i)}.{fname}")):
             slot = var.base + i * width + k
             old = sym.slots[slot]
-            sym.slots[slot] = SlotInfo(sname, stype, old.init, old.kind, old.owner)
+            sym.slots[slot] = replace(old, name=sname, type=stype)
 

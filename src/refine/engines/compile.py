@@ -13,9 +13,9 @@ from ..ir.model import Assign, Binop, Check, Const, Elem, Expr, Ite, Slot, SlotI
 class Violated(Exception):
     """Raised inside a step when a property or a built-in check fails."""
 
-    def __init__(self, prop: str, message: str, line: int):
+    def __init__(self, prop: str, message: str, line: int, file: str = ""):
         super().__init__(message)
-        self.prop, self.message, self.line = prop, message, line
+        self.prop, self.message, self.line, self.file = prop, message, line, file
 
 
 def c_div(a: int, b: int) -> int:
@@ -122,17 +122,18 @@ def compile_effect(eff, slots: list[SlotInfo], record: list | None = None
     """record: a list that failed checks are appended to, the step going on, instead of
     raising (a survey of every property at once); checks in ENDS_STEP still raise."""
     if isinstance(eff, Check):
-        c, prop, msg, line = compile_expr(eff.cond), eff.prop, eff.message, eff.line
+        c, prop, msg, line, file = (compile_expr(eff.cond), eff.prop, eff.message, eff.line,
+                                    eff.file)
         if record is not None and prop not in ENDS_STEP:
             def note(s):
                 if not c(s):
-                    record.append(Violated(prop, msg, line))
+                    record.append(Violated(prop, msg, line, file))
 
             return note
 
         def check(s):
             if not c(s):
-                raise Violated(prop, msg, line)
+                raise Violated(prop, msg, line, file)
 
         return check
     assert isinstance(eff, Assign)

@@ -23,6 +23,14 @@ class Violation:
     message: str
     line: int
     thread: int = -1  # -1: a state invariant or deadlock, not one thread's check
+    file: str = ""  # the library module of a check written there
+
+    @property
+    def where(self) -> str:
+        """'line 42' in the spec, 'kptr.kspec:42' in the library."""
+        if not self.line:
+            return ""
+        return f"{self.file.rsplit('/', 1)[-1]}:{self.line}" if self.file else f"line {self.line}"
 
     @property
     def inconclusive(self) -> bool:
@@ -198,7 +206,7 @@ class Machine:
             if v.prop == CUT:
                 return None  # past a loop cut short: this path is left out
             s[th.pc_slot] = pc
-            return tuple(s), Violation(v.prop, v.message, v.line, t), ran
+            return tuple(s), Violation(v.prop, v.message, v.line, t, v.file), ran
         if th.level == TASK and pc != END and code[pc][0] != "start":
             s[self.occ[s[th.cpu_slot]][TASK]] = t + 1
         s[th.pc_slot] = pc

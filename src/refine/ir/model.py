@@ -128,6 +128,7 @@ class Check:
     message: str
     line: int = 0
     subject: str = ""  # use-after-free: the pool, so checks of pools nothing frees are dropped
+    file: str = ""  # the library module the check is written in ("" for the spec itself)
 
 
 Effect = Assign | Check
@@ -209,6 +210,7 @@ class SlotInfo:
     init: int
     kind: str  # 'state' | 'ghost' | 'life' (an object's lifecycle) | 'local' | 'pc' | 'cpu' | 'ctx' | 'sched'
     owner: int = -1  # thread index for locals and thread slots
+    library: bool = False  # declared by a kernel library module, not by the spec
 
 
 @dataclass(frozen=True)

@@ -444,7 +444,8 @@ class ExprLowerer:
     def check(self, cond: Expr, prop: str, message: str, span) -> None:
         if prop in self.sym.checks_off:
             return
-        self.op([Check(cond, prop, message, span.line)], False, span)
+        self.op([Check(cond, prop, message, span.line, file=getattr(span, "file", ""))], False,
+                span)
 
 
 def _code(line: str) -> str:

@@ -80,17 +80,20 @@ def _clip(text: str, width: int) -> str:
 
 
 def initial_state(prog: Program) -> str:
+    """The spec's own variables; the kernel library's only where they do not start at 0."""
     init = prog.initial()
     parts = [f"{s.name}={s.type.show(init[i])}" for i, s in enumerate(prog.slots)
-             if s.kind in ("state", "ghost")]
-    return ", ".join(parts)
+             if s.kind in ("state", "ghost") and not (s.library and init[i] == 0)]
+    quiet = any(s.library and init[i] == 0 for i, s in enumerate(prog.slots)
+                if s.kind in ("state", "ghost"))
+    return ", ".join(parts) + ("; the library's state at 0, false or NULL" if quiet else "")
 
 
 def violated_property(prog: Program, trace: Trace) -> str:
     v = trace.violation
     if v is None:
         return ""
-    where = f" (line {v.line})" if v.line else ""
+    where = f" ({v.where})" if v.line else ""
     lines = [f"violated: {v.prop}{where}: {v.message}"]
     inv = next((i for i in prog.invariants if i.name == v.prop), None)
     if v.prop == "leak":

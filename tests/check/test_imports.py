@@ -38,31 +38,30 @@ def test_a_name_the_library_declares_cannot_be_declared_again():
     assert e.value.code == "E101"
 
 
-def test_an_error_inside_a_library_module_names_its_file(tmp_path, monkeypatch):
-    (tmp_path / "broken.kspec").write_text("fn f() {\n    let x = missing;\n}\n")
+@pytest.fixture
+def library(tmp_path, monkeypatch):
+    """A library folder of the test's own: write modules into the returned path."""
     monkeypatch.setattr(imports, "LIBRARY", tmp_path)
     imports._module.cache_clear()
-    try:
-        with pytest.raises(SpecError) as e:
-            program("spec s; import broken;\nhandler h() { f(); }\n"
-                    "scenario { run h on cpu 0 in task; }")
-        err = e.value
-        assert (err.path, err.line, err.code) == ("kernel/broken.kspec", 2, "E100")
-        assert "let x = missing;" in err.render()
-    finally:
-        imports._module.cache_clear()
-
-
-def test_a_library_module_has_no_scenario(tmp_path, monkeypatch):
-    (tmp_path / "bad.kspec").write_text("scenario { run h on cpu 0 in task; }\n")
-    monkeypatch.setattr(imports, "LIBRARY", tmp_path)
+    yield tmp_path
     imports._module.cache_clear()
-    try:
-        with pytest.raises(SpecError) as e:
-            program("spec s; import bad;\nhandler h() { }\nscenario { run h on cpu 0 in task; }")
-        assert e.value.code == "E102"
-    finally:
-        imports._module.cache_clear()
+
+
+def test_an_error_inside_a_library_module_names_its_file(library):
+    (library / "broken.kspec").write_text("fn f() {\n    let x = missing;\n}\n")
+    with pytest.raises(SpecError) as e:
+        program("spec s; import broken;\nhandler h() { f(); }\n"
+                "scenario { run h on cpu 0 in task; }")
+    err = e.value
+    assert (err.path, err.line, err.code) == ("kernel/broken.kspec", 2, "E100")
+    assert "let x = missing;" in err.render()
+
+
+def test_a_library_module_has_no_scenario(library):
+    (library / "bad.kspec").write_text("scenario { run h on cpu 0 in task; }\n")
+    with pytest.raises(SpecError) as e:
+        program("spec s; import bad;\nhandler h() { }\nscenario { run h on cpu 0 in task; }")
+    assert e.value.code == "E102"
 
 
 def test_every_bundled_module_loads_on_its_own():

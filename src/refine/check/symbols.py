@@ -38,7 +38,6 @@ class Symbols:
     live: dict[str, int] = field(default_factory=dict)  # pool -> base of its `live` ghost slots
     dynamic: set[str] = field(default_factory=set)  # pools whose objects start unallocated
     freed: set[str] = field(default_factory=set)  # pools some code frees or allocates
-    threads: int = 0  # scenario entries, the index set of perthread variables
     _lines: dict[str, list[str]] = field(default_factory=dict)
     vars: dict[str, Var] = field(default_factory=dict)
     fns: dict[str, A.FnDecl] = field(default_factory=dict)
@@ -227,7 +226,6 @@ def collect(spec: A.Spec, overrides: dict[str, int] | None = None) -> Symbols:
         raise SpecError("E400", f"--const {name}: the spec declares no constant `{name}`",
                         expected="one of: " + (", ".join(sym.consts) or "(no constants)"))
     scen = _scenario(spec)
-    sym.threads = len(scen.runs) if scen is not None else 0
     if scen is not None and scen.cpus is not None:
         sym.cpus = sym.const_eval(scen.cpus, "a number of CPUs")
         if not 1 <= sym.cpus <= 64:

@@ -24,7 +24,6 @@ class Cell:
     only: tuple[str, ...]
     verdict: str = ""  # holds | violated | inconclusive
     depth: int = 0
-    unit: str = "steps"
     complete: bool = False
     states: int = 0
     seconds: float = 0.0

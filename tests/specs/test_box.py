@@ -24,14 +24,14 @@ def test_a_plain_load_of_the_field_returns_the_box():
     last = r.trace.steps[-1]
     assert last.thread_name == "load" and "bpf_kptr_load" in last.text
     # the word it read is the box the install's cmpxchg published at step 5
-    assert "cmpxchg(slot, NULL, nb)" in r.trace.steps[4].text
+    assert "cmpxchg(field, NULL, nb)" in r.trace.steps[4].text
 
 
 def test_the_xchg_path_makes_two_shared_memory_operations():
     prog, r = run(["xchg_single_atomic"])
     assert r.verdict == "violated" and len(r.trace) == 5
     # READ_ONCE(slot), then cmpxchg(slot, NULL, box): the first install's slow path
-    assert "READ_ONCE(slot)" in r.trace.steps[1].text
+    assert "READ_ONCE(field)" in r.trace.steps[1].text
     assert "cmpxchg" in r.trace.steps[-1].text
 
 

@@ -33,8 +33,18 @@ def _module(name: str) -> A.Spec:
     return spec
 
 
+_OTHER: dict[str, str] = {}  # other files whose declarations a spec takes in (refinement)
+
+
+def register_source(path: str, text: str) -> None:
+    """Make a file's text known for error carets and trace lines (an abstract spec)."""
+    _OTHER[path] = text
+
+
 def library_source(path: str) -> str:
-    """The text of a library file named in a span, for error carets."""
+    """The text of a library file (or another registered file) named in a span."""
+    if path in _OTHER:
+        return _OTHER[path]
     name = Path(path).stem
     return _module(name).source if name in modules() else ""
 

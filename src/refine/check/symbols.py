@@ -47,6 +47,7 @@ class Symbols:
     checks_off: dict[str, str] = field(default_factory=dict)
     unused: set[int] = field(default_factory=set)  # slots freed by register allocation
     unroll_cap: int | None = None  # unroll loops at most this often (searching for violations)
+    refinement: object = None  # lower.refinement.Refinement when lowering a refinement product
 
     def lines(self, file: str) -> list[str]:
         """The source lines of the spec (file "") or of a library module."""

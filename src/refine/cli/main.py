@@ -287,6 +287,9 @@ def compare(specs: List[str] = typer.Argument(..., help="the .kspec files, one r
         typer.echo(f"wrote {md}, {folder}/results.json and {folder}/traces/")
 
 
+from . import refines as _refines  # noqa: E402,F401  (registers `refine refines`)
+
+
 def run() -> None:
     """Console entry point: no Python traceback ever reaches the user for bad input."""
     try:

@@ -30,3 +30,21 @@ def result_json(prog, result) -> dict:
         "stats": result.stats,
         "trace": to_itf(prog, result.trace, meta) if result.trace is not None else None,
     }
+
+
+def refinement_json(v) -> dict:
+    """`refine refines --json`: the verdict, the failure kind, and both runs."""
+    from ..lower.refinement import KINDS
+    return {
+        "schema": SCHEMA,
+        "spec": v.prog.spec_name,
+        "path": v.prog.path,
+        "refines": v.abstract,
+        "verdict": v.verdict,
+        "exit_code": v.exit_code,
+        "kind": v.kind or None,
+        "kind_text": KINDS.get(v.kind),
+        "summary": v.summary(),
+        "own": {"verdict": v.own.verdict, "summary": v.own.summary()},
+        "product": result_json(v.prog, v.product),
+    }

@@ -154,6 +154,7 @@ class Op:
     text: str = ""
     choose: tuple[int, int] | None = None
     file: str = ""  # the library module the op comes from ("" for the spec itself)
+    maps: str = ""  # refinement: the abstract action(s) this op's step is (`act_load(F0)`)
 
 
 @dataclass(frozen=True)
@@ -209,6 +210,7 @@ class SlotInfo:
     type: Type
     init: int
     kind: str  # 'state' | 'ghost' | 'life' (an object's lifecycle) | 'local' | 'pc' | 'cpu' | 'ctx' | 'sched'
+    # | 'abstract' (refinement: the abstract spec's state, carried by the product)
     owner: int = -1  # thread index for locals and thread slots
     library: bool = False  # declared by a kernel library module, not by the spec
 
@@ -239,6 +241,22 @@ class Invariant:
     message: str = ""  # what a violation says, when the name alone does not (built-in checks)
 
 
+@dataclass(frozen=True)
+class Mapped:
+    """One conjunct of a refinement check: an abstract scalar and the concrete value the
+    mapping gives it (kind 'state'), or what an abstract action returned and what the design's
+    step made the program see (kind 'observation'). expr is the comparison."""
+
+    label: str
+    kind: str
+    expr: Expr
+    abstract: Expr
+    concrete: Expr
+    atype: Type
+    ctype: Type
+    line: int = 0
+
+
 @dataclass
 class Program:
     """The whole lowered spec: slots, threads, invariants and the scheduler's slots."""
@@ -256,6 +274,9 @@ class Program:
     checks_off: dict[str, str] = field(default_factory=dict)  # built-in check -> reason
     # properties whose violation ends an execution unreported (not selected with --only)
     silent: frozenset[str] = frozenset()
+    # refinement (`refine refines`): the mapping's conjuncts, and the abstract spec's name
+    mapped: tuple[Mapped, ...] = ()
+    abstract: str = ""
 
     def initial(self) -> tuple[int, ...]:
         return tuple(s.init for s in self.slots)

@@ -16,7 +16,9 @@ from ..ir import rename
 from ..syntax import ast as A
 from .emit import Label
 from .exprs import ExprLowerer
+from ..refinement.merge import product
 from .leaks import leak_invariants
+from .refinement import REFINEMENT, Refinement, mapped_state
 from .liveness import insert_kills
 from .registers import allocate
 from .stmts import ThreadLowerer
@@ -38,12 +40,19 @@ CRASHES = ("range", "null-deref", "bounds", "div-zero")
 
 
 def lower(spec: A.Spec, overrides: dict[str, int] | None = None,
-          only: list[str] | None = None, unroll_cap: int | None = None) -> Program:
+          only: list[str] | None = None, unroll_cap: int | None = None,
+          refines: bool = False) -> Program:
     """only: check just these properties (named invariants, assert, WARN, BUG); the memory and
     context checks and loop bounds stay on whatever is chosen. unroll_cap: unroll every loop at
-    most this often and leave the longer paths out (only to look for violations faster)."""
+    most this often and leave the longer paths out (only to look for violations faster).
+    refines: the product of the design with the abstract spec its `refines` names, checking the
+    property `refinement` alone (the design's own are checked by a run of its own)."""
     try:
-        return _lower(expand(spec), overrides, only, unroll_cap)
+        prod = None
+        if refines:
+            prod = product(spec)
+            spec, only = prod.spec, [REFINEMENT]
+        return _lower(expand(spec), overrides, only, unroll_cap, prod)
     except SpecError as e:
         if not e.path:
             e.path = spec.path
@@ -52,15 +61,18 @@ def lower(spec: A.Spec, overrides: dict[str, int] | None = None,
         raise
 
 
-def _lower(spec: A.Spec, overrides, only, unroll_cap=None) -> Program:
+def _lower(spec: A.Spec, overrides, only, unroll_cap=None, prod=None) -> Program:
     sym = collect(spec, overrides)
     sym.unroll_cap = unroll_cap
+    if prod is not None:
+        sym.refinement = Refinement(prod, sym)
     if unroll_cap is not None:
         sym.checks_off["deadlock"] = "loops cut short: a cut path is not a deadlock"
     inv_names = [d.name for d in spec.decls if isinstance(d, A.InvariantDecl)]
     silent: set[str] = set()
     if only:
-        choices = list(dict.fromkeys(inv_names)) + sorted(KNOWN_CHECKS)
+        choices = list(dict.fromkeys(inv_names)) + sorted(KNOWN_CHECKS) + \
+            ([REFINEMENT] if prod is not None else [])
         for name in only:
             if name not in choices:
                 raise SpecError("E400", f"--only {name}: no such property", spec.path,
@@ -101,8 +113,14 @@ def _lower(spec: A.Spec, overrides, only, unroll_cap=None) -> Program:
                   and (not only or d.name in only) and d.name not in sym.checks_off]
     if "leak" not in sym.checks_off:
         invariants += leak_invariants(sym, threads)
+    mapped: list = []
+    if prod is not None:
+        mapped = mapped_state(sym.refinement) + sym.refinement.observed
+        invariants += [Invariant(REFINEMENT, m.expr, m.line, m.label,
+                                 f"refinement: {m.label} differs") for m in mapped]
     prog = Program(spec.name or spec.path, spec.path, sym.cpus, sym.slots, threads, invariants,
-                   occ, dict(sym.consts), spec.source, dict(sym.checks_off), frozenset(silent))
+                   occ, dict(sym.consts), spec.source, dict(sym.checks_off), frozenset(silent),
+                   tuple(mapped), prod.decl.spec if prod is not None else "")
     return compact(prog, sym.unused)
 
 
@@ -132,10 +150,12 @@ def compact(prog: Program, unused: set[int]) -> Program:
     threads = [replace(t, code=tuple(rename.instr(i, f) for i in t.code), pc_slot=f(t.pc_slot),
                        cpu_slot=f(t.cpu_slot), irq_slot=f(t.irq_slot),
                        preempt_slot=f(t.preempt_slot)) for t in prog.threads]
+    mapped = tuple(replace(m, expr=rename.expr(m.expr, f), abstract=rename.expr(m.abstract, f),
+                           concrete=rename.expr(m.concrete, f)) for m in prog.mapped)
     return Program(prog.spec_name, prog.path, prog.cpus, slots, threads,
                    [rename.invariant(i, f) for i in prog.invariants],
                    [[f(s) for s in row] for row in prog.occ], prog.constants, prog.source,
-                   prog.checks_off, prog.silent)
+                   prog.checks_off, prog.silent, mapped, prog.abstract)
 
 
 def _default_int(sym: Symbols) -> Type:

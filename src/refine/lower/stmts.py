@@ -192,7 +192,11 @@ class ThreadLowerer(ExprLowerer):
 
     def stmt(self, s: A.Stmt) -> None:
         method = getattr(self, "s_" + type(s).__name__.lower())
+        first = len(self.out.code)
         method(s)
+        refinement = self.sym.refinement
+        if refinement is not None and getattr(s, "maps", None) is not None:
+            refinement.step(self, s, first)
 
     def s_block(self, s: A.Block) -> None:
         self.block(s)

@@ -142,21 +142,42 @@ Expr = Num | BoolLit | Null | Name | Object | Call | Field | Index | Unary | Bin
 
 
 @dataclass(frozen=True)
+class MapAction(Node):
+    """One abstract action a concrete step is: `act_xchg(F0, p) returns old`."""
+
+    name: str
+    args: tuple[Expr, ...]
+    returns: Expr | None  # what the concrete step makes the program see
+
+
+@dataclass(frozen=True)
+class Maps(Node):
+    """`maps A(...), B(...) when (c)`: the step is these abstract actions (when c holds after
+    it; otherwise a stutter). Read only by `refine refines`."""
+
+    actions: tuple[MapAction, ...]
+    when: Expr | None
+
+
+@dataclass(frozen=True)
 class Let(Node):
     name: str
     type: TypeExpr | None
     value: Expr
+    maps: Maps | None = None
 
 
 @dataclass(frozen=True)
 class Assign(Node):
     target: Expr
     value: Expr
+    maps: Maps | None = None
 
 
 @dataclass(frozen=True)
 class ExprStmt(Node):
     expr: Expr
+    maps: Maps | None = None
 
 
 @dataclass(frozen=True)
@@ -198,6 +219,7 @@ class Continue(Node):
 @dataclass(frozen=True)
 class Atomic(Node):
     body: "Block"
+    maps: Maps | None = None  # `atomic maps act() { ... }`: the block's step is that action
 
 
 @dataclass(frozen=True)
@@ -338,8 +360,28 @@ class ScenarioDecl(Node):
     runs: tuple[RunDecl, ...]
 
 
+@dataclass(frozen=True)
+class VarMap(Node):
+    """`field[f] = EXPR;`: an abstract variable (or its elements) as a function of concrete
+    state. An index that names a constant picks one element; any other name binds every value."""
+
+    var: str
+    indices: tuple[Expr, ...]
+    value: Expr
+
+
+@dataclass(frozen=True)
+class RefinesDecl(Node):
+    """refines SPEC { pool A = C; hidden x, y; v[i] = EXPR; }"""
+
+    spec: str
+    pools: tuple[tuple[str, str, Span], ...]  # (abstract pool, concrete pool, where)
+    hidden: tuple[tuple[str, Span], ...]
+    maps: tuple[VarMap, ...]
+
+
 Decl = (ConstDecl | EnumDecl | StructDecl | PoolDecl | VarDecl | FnDecl | HandlerDecl
-        | InvariantDecl | InitDecl | ScenarioDecl | DisableDecl | ImportDecl)
+        | InvariantDecl | InitDecl | ScenarioDecl | DisableDecl | ImportDecl | RefinesDecl)
 
 
 @dataclass(frozen=True)

@@ -185,13 +185,44 @@ class _ToAst(Transformer):
         return A.Block(tuple(items), span=_span(meta))
 
     def s_let(self, meta, items):
-        return A.Let(str(items[0]), items[1], items[2], span=_span(meta))
+        return A.Let(str(items[0]), items[1], items[2], items[3], span=_span(meta))
 
     def s_assign(self, meta, items):
-        return A.Assign(items[0], items[1], span=_span(meta))
+        return A.Assign(items[0], items[1], items[2], span=_span(meta))
 
     def s_expr(self, meta, items):
-        return A.ExprStmt(items[0], span=_span(meta))
+        return A.ExprStmt(items[0], items[1], span=_span(meta))
+
+    def maps(self, meta, items):
+        *actions, when = items
+        return A.Maps(tuple(actions), when, span=_span(meta))
+
+    def map_action(self, meta, items):
+        name, *rest = items
+        returns = rest.pop()
+        return A.MapAction(str(name), tuple(a for a in rest if a is not None), returns,
+                           span=_span(meta))
+
+    # refinement mappings
+    def refines_decl(self, meta, items):
+        name, *parts = items
+        pools = tuple(p[1] for p in parts if p[0] == "pool")
+        hidden = tuple(h for p in parts if p[0] == "hidden" for h in p[1])
+        maps = tuple(p[1] for p in parts if p[0] == "map")
+        return A.RefinesDecl(str(name), pools, hidden, maps, span=_span(meta))
+
+    def r_pool(self, meta, items):
+        return ("pool", (str(items[0]), str(items[1]), _span(meta)))
+
+    def r_hidden(self, meta, items):
+        return ("hidden", tuple(items))
+
+    def hidden_name(self, meta, items):
+        return (".".join(str(t) for t in items if t is not None), _span(meta))
+
+    def r_map(self, meta, items):
+        name, *idx, value = items
+        return ("map", A.VarMap(str(name), tuple(idx), value, span=_span(meta)))
 
     def s_if(self, meta, items):
         return A.If(items[0], items[1], items[2], span=_span(meta))
@@ -212,7 +243,7 @@ class _ToAst(Transformer):
         return A.Continue(span=_span(meta))
 
     def s_atomic(self, meta, items):
-        return A.Atomic(items[0], span=_span(meta))
+        return A.Atomic(items[1], items[0], span=_span(meta))
 
     def s_await(self, meta, items):
         return A.Await(items[0], span=_span(meta))

@@ -1,4 +1,4 @@
-"""Every command shown in docs/walkthroughs/ is run, and its output must be the one the page
+"""Every command shown in docs/walkthroughs/ (and docs/refinement.md) is run, and its output must be the one the page
 shows (the statistics line, which holds timings, is left out of both), so the teaching pages
 never drift from what refine really prints. REFINE_OVERWRITE=1 rewrites the outputs from real
 runs (then read the diff: the prose around them may need to follow)."""
@@ -13,7 +13,7 @@ import pytest
 
 from tests.conftest import ROOT, run_cli, without_stats
 
-PAGES = sorted((ROOT / "docs/walkthroughs").glob("[0-9]*.md"))
+PAGES = sorted((ROOT / "docs/walkthroughs").glob("[0-9]*.md")) + [ROOT / "docs/refinement.md"]
 BLOCK = re.compile(r"```console\n(.*?)```", re.S)
 
 

@@ -90,7 +90,47 @@ def run_spec(spec: str, consts: dict, timeout: float, memory_mb: float | None = 
         cell.verdict, cell.depth, cell.violated = "violated", f.depth, f.prop
         cell.trace = "\n".join(line for line in render_result(focused, r).splitlines()
                                if not (line.startswith("(") and "seconds " in line))
+    cell = refinement_cell(spec, consts, timeout, memory_mb)
+    if cell is not None:
+        row.cells[REFINES] = cell
     return row
+
+
+REFINES = "refines"  # the column of `refine refines`: the design against its abstract spec
+
+
+def refinement_cell(spec: str, consts: dict, timeout: float, memory_mb=None) -> Cell | None:
+    """The design checked against the abstract spec its `refines` names (refinement/check.py),
+    or None when it declares no mapping."""
+    from ..engines.explicit import search
+    from ..engines.limits import Limits
+    from ..load import load
+    from ..refinement.check import FAILS, OWN, REFINES as YES, run
+    from ..refinement.report import render
+    from ..syntax import ast as A
+    from ..syntax.parser import parse_file
+    if not any(isinstance(d, A.RefinesDecl) for d in parse_file(spec).decls):
+        return None
+    limits = Limits(timeout=timeout, memory_mb=memory_mb)
+
+    def one(product: bool):
+        prog = load(spec, consts, refines=product)
+        return prog, search(prog, 500, limits)
+
+    v = run(one)
+    p = v.product
+    cell = Cell(spec, REFINES, (), seconds=p.stats.get("seconds", 0.0),
+                states=p.stats.get("states", 0), depth=p.depth)
+    if v.verdict == FAILS:
+        cell.verdict, cell.depth, cell.violated = "violated", len(p.trace), v.kind
+        cell.trace = "\n".join(line for line in render(v).splitlines()
+                               if not (line.startswith("(") and "seconds " in line))
+    elif v.verdict == YES:
+        cell.verdict, cell.complete = "holds", p.complete and v.own.complete
+    else:
+        cell.verdict = "inconclusive"
+        cell.reason = v.summary() if v.verdict == OWN else v.summary()[len("INCONCLUSIVE: "):]
+    return cell
 
 
 def build(specs: list[str], consts: dict, jobs: int, timeout: float,

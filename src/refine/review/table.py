@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from collections import Counter
 
-from .matrix import KERNEL_COLUMNS, Cell, Row
+from .matrix import KERNEL_COLUMNS, REFINES, Cell, Row
 
 LEGEND = ("holds: every execution of the scenario; holds<=N: up to N steps; VIOLATED N: "
           "shortest counterexample of N steps; -: the design has no such property")
@@ -17,7 +17,7 @@ LEGEND = ("holds: every execution of the scenario; holds<=N: up to N steps; VIOL
 
 def split(rows: list[Row]) -> tuple[list[str], dict[str, list[str]]]:
     """(shared columns, each design's own properties)."""
-    builtin = list(KERNEL_COLUMNS) + ["runtime"]
+    builtin = list(KERNEL_COLUMNS) + ["runtime", REFINES]
     seen = Counter(c for r in rows for c in r.cells if c not in builtin)
     order = list(dict.fromkeys(c for r in rows for c in r.cells if c not in builtin))
     shared = [c for c in order if seen[c] > 1] + builtin
@@ -31,7 +31,7 @@ def short(cell: Cell | None) -> str:
     if cell.verdict == "holds":
         return "holds" if cell.complete else f"holds<={cell.depth}"
     if cell.verdict == "violated":
-        return f"VIOLATED {cell.depth}"
+        return f"{'FAILS' if cell.column == REFINES else 'VIOLATED'} {cell.depth}"
     return cell.verdict
 
 
@@ -56,6 +56,9 @@ def _md_cell(cell: Cell | None, traces: str) -> str:
         return "–"
     if cell.verdict == "holds":
         return "holds" if cell.complete else f"holds ≤ {cell.depth} steps"
+    if cell.verdict == "violated" and cell.column == REFINES:
+        from ..lower.refinement import KINDS
+        return f"[**fails**, {cell.depth}: {KINDS[cell.violated]}]({traces}/{cell.key()}.txt)"
     if cell.verdict == "violated":
         return f"[**violated**, {cell.depth}]({traces}/{cell.key()}.txt)"
     return cell.verdict
@@ -73,7 +76,10 @@ def markdown(rows: list[Row], command: str, fingerprint: str, traces: str) -> st
            "(linked); *inconclusive*: a time, memory or model bound was reached first (the "
            "reason is listed below). `runtime` is range, NULL, bounds, division, context and "
            "BUG together. Properties a spec switches off for its default run (`disable`) are "
-           "judged here all the same.", "",
+           "judged here all the same. `refines`: `refine refines SPEC` (docs/refinement.md), "
+           "the design against the abstract semantics of specs/kptr_slot.kspec under the "
+           "mapping the spec declares; *fails, N: kind* links the design's trace and the "
+           "abstract state at the failing step; – where the spec declares no mapping.", "",
            "| design | " + " | ".join(f"`{c}`" for c in shared) + " |",
            "|---" * (len(shared) + 1) + "|"]
     for r in rows:

@@ -91,3 +91,22 @@ def test_box_hands_a_kf_rcu_kfunc_the_box():
     code, out = run_cli("refines", BOX, "-D", "REFINE=3")
     assert code == 1 and "what act_kf_rcu() returns" in out
     assert re.search(r"gives\s+Box#0", out) and re.search(r"requires\s+Obj#0", out)
+
+
+def test_a_refinement_trace_exported_reloads_and_replays(tmp_path):
+    import itf_py  # the ITF reader of the Apalache/Quint world
+    path = tmp_path / "box.itf.json"
+    code, _ = run_cli("refines", BOX, "--itf", str(path))
+    assert code == 1
+    data = json.loads(path.read_text())
+    assert data["#meta"]["refines"] == "kptr_slot" and data["#meta"]["kind"] == "observation"
+    assert "kptr_slot.field[F0]" in data["vars"]  # the abstract state travels with the trace
+    trace = itf_py.trace_from_json(data)
+    assert len(trace.states) == 7
+    code, out = run_cli("replay", BOX, str(path))
+    assert code == 1 and "VIOLATED refinement: what act_load() returns, in load differs" in out
+    # a hand-edited abstract value is rejected at its step
+    data["states"][5]["kptr_slot.field[F0]"] = "NULL"
+    path.write_text(json.dumps(data))
+    code, out = run_cli("replay", BOX, str(path))
+    assert code == 2 and "step 5" in out and "kptr_slot.field[F0]" in out

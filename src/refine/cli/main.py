@@ -168,11 +168,16 @@ def replay(spec: str = SpecArg, trace: str = typer.Argument(..., help="a trace s
     from ..engines.result import Result
     from ..trace import itf as itf_format
     try:
-        prog = _load(spec, const)
+        data = itf_format.read(trace)
+    except ReplayError as e:
+        typer.echo(f"refine: {e}", err=True)
+        raise typer.Exit(EXIT_BAD_INPUT)
+    try:  # a trace of `refine refines` replays on the product with the abstract spec
+        refines = bool((data.get("#meta") or {}).get("refines"))
+        prog = load(spec, _overrides(const), refines=refines) if refines else _load(spec, const)
     except SpecError as e:
         _fail(e)
     try:
-        data = itf_format.read(trace)
         replayed = itf_format.replay_itf(Machine(prog), data)
     except ReplayError as e:
         typer.echo(f"refine: {trace} does not replay on {spec}: {e}", err=True)

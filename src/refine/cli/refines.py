@@ -25,6 +25,8 @@ def refines(spec: str = SpecArg,
             timeout: float = typer.Option(None, "--timeout", help="seconds for each of the "
                                           "two runs (the design's own, the product)"),
             memory: float = typer.Option(None, "--memory", help="MiB of memory at most"),
+            itf: Optional[str] = typer.Option(None, "--itf", help="write the design's "
+                                              "trace, with the abstract state, as ITF JSON"),
             as_json: bool = typer.Option(False, "--json", help="print the result as JSON")):
     """Check that every behaviour of the design maps to one of the abstract spec it names
     (`refines SPEC { ... }` and `maps` clauses; docs/refinement.md)."""
@@ -56,9 +58,18 @@ def refines(spec: str = SpecArg,
         typer.echo("refine: out of memory; INCONCLUSIVE", err=True)
         raise typer.Exit(3)
     verdict.product.stats["peak_mb"] = round(peak_rss_mb())
+    p = verdict.product
+    if itf and p.trace is not None:
+        from ..trace import itf as itf_format
+        itf_format.write(itf, verdict.prog, p.trace, {
+            "engine": p.engine, "bounds": p.bounds, "unit": p.unit, "depth": p.depth,
+            "refines": verdict.abstract, "kind": verdict.kind})
     if as_json:
         from .output import refinement_json
         typer.echo(json.dumps(refinement_json(verdict), indent=1))
     else:
         typer.echo(render(verdict))
+        if itf:
+            typer.echo(f"trace written to {itf}" if p.trace is not None
+                       else f"no counterexample: {itf} not written")
     raise typer.Exit(verdict.exit_code)

@@ -7,6 +7,8 @@ directly: they are the checker's bookkeeping and the thread's registers, not sha
 """
 from __future__ import annotations
 
+import re
+
 from dataclasses import dataclass
 
 from ..check.symbols import Symbols
@@ -59,10 +61,11 @@ class ExprLowerer:
         return self.sym.lines(getattr(span, "file", ""))
 
     def text(self, span) -> str:
-        """The source line of a step, without its trailing comment, for traces."""
+        """The source line of a step, without its trailing comment or `maps` clause (what
+        the step is in the abstract spec is the refinement report's business), for traces."""
         line = getattr(span, "line", 0)
         lines = self.lines(span)
-        return _code(lines[line - 1]) if 0 < line <= len(lines) else ""
+        return _MAPS.sub(";", _code(lines[line - 1])) if 0 < line <= len(lines) else ""
 
     def snippet(self, span) -> str:
         """The source text a span covers (several lines joined, comments dropped)."""
@@ -446,6 +449,9 @@ class ExprLowerer:
             return
         self.op([Check(cond, prop, message, span.line, file=getattr(span, "file", ""))], False,
                 span)
+
+
+_MAPS = re.compile(r"\s+maps\s+\w+\s*\(.*;$")
 
 
 def _code(line: str) -> str:

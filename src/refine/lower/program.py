@@ -117,7 +117,7 @@ def _lower(spec: A.Spec, overrides, only, unroll_cap=None, prod=None) -> Program
     if prod is not None:
         mapped = mapped_state(sym.refinement) + sym.refinement.observed
         invariants += [Invariant(REFINEMENT, m.expr, m.line, m.label,
-                                 f"refinement: {m.label} differs") for m in mapped]
+                                 f"{m.label} differs") for m in mapped]
     prog = Program(spec.name or spec.path, spec.path, sym.cpus, sym.slots, threads, invariants,
                    occ, dict(sym.consts), spec.source, dict(sym.checks_off), frozenset(silent),
                    tuple(mapped), prod.decl.spec if prod is not None else "")

@@ -81,17 +81,18 @@ def classify(prog: Program, trace: Trace) -> str:
     after = trace.states[-1]
     failing = [m for m in prog.mapped if not _holds(m, after)]
     if any(m.kind == "state" for m in failing):  # the state first: it is what went wrong
-        return "state" if mapped_step(prog, trace) else "stutter"
+        return "state" if step_actions(prog, trace) else "stutter"
     return "observation"
 
 
-def mapped_step(prog: Program, trace: Trace) -> bool:
-    """Whether the last step ran a `maps` clause (an abstract action), not just a stutter."""
-    machine = Machine(prog)
+def step_actions(prog: Program, trace: Trace) -> list[tuple[int, str]]:
+    """The `maps` clauses (line, text) the last step ran: none for a stutter."""
+    if not trace.actions:
+        return []
     seen: list = []
-    machine.step(trace.states[-2], trace.actions[-1], seen)
+    Machine(prog).step(trace.states[-2], trace.actions[-1], seen)
     code = prog.threads[trace.actions[-1][0]].code
-    return any(getattr(code[pc], "maps", "") for pc, _ in seen)
+    return [(code[pc].line, code[pc].maps) for pc, _ in seen if getattr(code[pc], "maps", "")]
 
 
 def _holds(m, state) -> bool:

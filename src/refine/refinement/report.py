@@ -7,7 +7,7 @@ from __future__ import annotations
 from ..engines.compile import Violated, compile_expr
 from ..lower.refinement import KINDS
 from ..trace.render import initial_state, render_trace
-from .check import FAILS, OWN, Verdict
+from .check import FAILS, OWN, Verdict, step_actions
 
 
 def _value(expr, t, state) -> str:
@@ -75,6 +75,9 @@ def render(v: Verdict) -> str:
         where = (f"step {last.index} ({last.thread_name}, cpu {last.cpu}, {last.level}, line "
                  f"{last.where}: {last.text})" if last else "the initial state")
         out.append(f"{KINDS[v.kind]} at {where}")
+        acts = [f"{text.removeprefix('maps ')} (line {line})"
+                for line, text in step_actions(v.prog, trace)]
+        out.append(f"  the step in {v.abstract}: " + ("; ".join(acts) if acts else "a stutter"))
         if v.kind == "enabled":
             out.append(f"  {trace.violation.message}")
         if v.kind == "observation":

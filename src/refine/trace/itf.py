@@ -15,7 +15,7 @@ from ..ir.model import Program
 from .trace import ReplayError, Trace, replay
 
 FORMAT = "ITF (Apalache ADR-015), written by refine"
-SHOWN_KINDS = ("state", "ghost", "life")
+SHOWN_KINDS = ("state", "ghost", "life", "abstract")  # abstract: a refinement product's
 
 
 def _vars(prog: Program) -> list[int]:

@@ -95,7 +95,8 @@ def violated_property(prog: Program, trace: Trace) -> str:
         return ""
     where = f" ({v.where})" if v.line else ""
     lines = [f"violated: {v.prop}{where}: {v.message}"]
-    inv = next((i for i in prog.invariants if i.name == v.prop), None)
+    inv = next((i for i in prog.invariants if i.name == v.prop
+                and (not i.message or i.message == v.message)), None)
     if v.prop == "leak":
         obj = v.message.split(" ", 1)[0]
         k = lost_at(prog, trace, obj)

@@ -198,9 +198,13 @@ def replay(spec: str = SpecArg, trace: str = typer.Argument(..., help="a trace s
 
 @app.command()
 def check(spec: str = SpecArg, const: Optional[List[str]] = ConstOpt):
-    """Parse, resolve and type check a spec without running it."""
+    """Parse, resolve and type check a spec without running it (and its refinement mapping,
+    when it declares one)."""
     try:
         prog = _load(spec, const)
+        from ..refinement.merge import declares
+        if declares(spec):
+            load(spec, _overrides(const), refines=True)
     except SpecError as e:
         _fail(e)
     steps = sum(len(t.code) for t in prog.threads)

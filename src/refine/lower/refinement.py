@@ -12,7 +12,8 @@ from dataclasses import replace
 
 from ..check.types import Array, compatible, show_type, size_of
 from ..errors import at
-from ..ir.model import BOOL, CUT, Binop, Check, Const, Ite, Mapped, Op, Slot, Type
+from ..ir.model import (BOOL, CUT, Assign, Binop, Branch, Check, Const, Goto, Ite, Mapped, Op,
+                        Slot, Type, Unop)
 from ..syntax import ast as A
 from .emit import Label
 
@@ -96,7 +97,7 @@ class Refinement:
         """After statement s was lowered from code index `first`: run its abstract actions in
         the same step (ghost code: invisible operations after the step's own)."""
         maps = s.maps
-        visible = sum(1 for i in low.out.code[first:] if isinstance(i, Op) and i.visible)
+        visible = _most_steps(low.out.code, first)
         if visible > 1:
             raise at("E504", f"this statement maps to {maps.actions[0].name}() but is "
                      f"{visible} steps; map a statement that is one step (a load, an xchg, "
@@ -112,7 +113,7 @@ class Refinement:
         if maps.when is not None:
             cv, ct = low.expr(maps.when)
             skip = Label()
-            low.out.branch(A_not(low.as_bool(cv, ct, maps.when.span)), skip)
+            low.out.branch(Unop("not", low.as_bool(cv, ct, maps.when.span)), skip)
         for k, act in enumerate(maps.actions):
             self._action(low, act, k)
         if skip is not None:
@@ -178,13 +179,25 @@ class Refinement:
         return self._pairs[key]
 
 
-def A_not(e):
-    from ..ir.model import Unop
-    return Unop("not", e)
+def _most_steps(code, first: int) -> int:
+    """The most visible operations one path through code[first:] runs (jumps go forward; a
+    jump out of the segment, to a label not placed yet, leaves it)."""
+    n = len(code)
+    most = [0] * (n + 1)
+    for i in range(n - 1, first - 1, -1):
+        ins = code[i]
+        if isinstance(ins, Op):
+            most[i] = int(ins.visible) + most[i + 1]
+        elif isinstance(ins, Branch):
+            most[i] = max(most[i + 1], most[ins.target] if first <= ins.target <= n else 0)
+        elif isinstance(ins, Goto):
+            most[i] = most[ins.target] if first <= ins.target <= n else 0
+        else:
+            most[i] = most[i + 1]
+    return most[first] if first < n else 0
 
 
 def _assign(slot: int, v, act):
-    from ..ir.model import Assign
     return Assign(Slot(slot), v, act.span.line)
 
 

@@ -35,6 +35,11 @@ class Product:
     renamed: dict[str, str]  # abstract name -> name in the product
 
 
+def declares(path: str) -> bool:
+    """Whether the spec at path has a `refines` declaration."""
+    return any(isinstance(d, A.RefinesDecl) for d in parse_file(path).decls)
+
+
 def find_abstract(decl: A.RefinesDecl, concrete_path: str) -> Path:
     """`refines kptr_slot` names kptr_slot.kspec beside the design (or in specs/ above it)."""
     here = Path(concrete_path).resolve().parent

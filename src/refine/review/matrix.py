@@ -107,9 +107,8 @@ def refinement_cell(spec: str, consts: dict, timeout: float, memory_mb=None) -> 
     from ..load import load
     from ..refinement.check import FAILS, OWN, REFINES as YES, run
     from ..refinement.report import render
-    from ..syntax import ast as A
-    from ..syntax.parser import parse_file
-    if not any(isinstance(d, A.RefinesDecl) for d in parse_file(spec).decls):
+    from ..refinement.merge import declares
+    if not declares(spec):
         return None
     limits = Limits(timeout=timeout, memory_mb=memory_mb)
 

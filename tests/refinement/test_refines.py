@@ -110,3 +110,33 @@ def test_a_refinement_trace_exported_reloads_and_replays(tmp_path):
     path.write_text(json.dumps(data))
     code, out = run_cli("replay", BOX, str(path))
     assert code == 2 and "step 5" in out and "kptr_slot.field[F0]" in out
+
+
+ABSTRACT = (SPECS / "counter.kspec").read_text() + """
+fn flip() -> bool { return coin(); }
+fn coin() -> bool { return nondet(); }
+"""
+
+
+@pytest.mark.parametrize("handler,code,message", [
+    ("let v = READ_ONCE(c); WRITE_ONCE(c, v + 1) maps inc() returns v;", None, None),
+    ("atomic_inc(c); let v = READ_ONCE(c) maps dec();", None, None),
+    ("helper() maps dec();", "E504", "is 2 steps"),
+    ("let b = READ_ONCE(c) maps flip() returns b;", "E505", "nondeterministic choice"),
+    ("let v = READ_ONCE(c) maps inc();", "E506", "returns a value"),
+    ("let v = READ_ONCE(c) maps nope();", "E505", "no action `nope`"),
+    ("let v = READ_ONCE(c) maps inc() returns t;", "E503", "what inc() returns"),
+])
+def test_mapping_errors_name_the_clause(tmp_path, handler, code, message):
+    (tmp_path / "counter.kspec").write_text(ABSTRACT)
+    spec = tmp_path / "design.kspec"
+    spec.write_text("spec design;\nvar c: int[0..3];\nvar t: bool;\n"
+                    "refines counter { n = c; hidden incs; }\n"
+                    "fn helper() { atomic_inc(c); atomic_dec(c); }\n"
+                    f"handler h() {{ {handler} }}\n"
+                    "scenario { cpus = 1; run h on cpu 0 in task; }\n")
+    rc, out = run_cli("check", str(spec))
+    if code is None:
+        assert rc == 0, out
+    else:
+        assert rc == 2 and f"error[{code}]" in out and message in out and ":6:" in out, out

@@ -91,6 +91,17 @@ class Refinement:
             return v, Type("ref", vt.lo, vt.hi, pt.name, nullable=vt.nullable)
         return v, vt
 
+    def _chooses(self, fn, seen: set) -> bool:
+        """Whether fn, or a function it calls, makes a nondeterministic choice."""
+        seen.add(fn.name)
+        for name in _calls(fn.body):
+            if name == "nondet":
+                return True
+            callee = self.sym.fns.get(name)
+            if callee is not None and name not in seen and self._chooses(callee, seen):
+                return True
+        return False
+
     # ------------------------------------------------------------------ steps
 
     def step(self, low, s, first: int) -> None:
@@ -102,37 +113,46 @@ class Refinement:
             raise at("E504", f"this statement maps to {maps.actions[0].name}() but is "
                      f"{visible} steps; map a statement that is one step (a load, an xchg, "
                      "an atomic block)", s.span, "one step")
-        sym = self.sym
-        saved_off, sym.checks_off = sym.checks_off, {}
-        saved_tenv, sym.tenv = sym.tenv, {}
         low.direct += 1
-        start = len(low.out.code)
         text = low.snippet(maps.span)
-        low.out.emit(Op((), False, None, maps.span.line, text, maps=text))
         skip = None
         if maps.when is not None:
             cv, ct = low.expr(maps.when)
             skip = Label()
             low.out.branch(Unop("not", low.as_bool(cv, ct, maps.when.span)), skip)
+        low.out.emit(Op((), False, None, maps.span.line, text, maps=text))  # step_actions
         for k, act in enumerate(maps.actions):
-            self._action(low, act, k)
+            self._action(low, act, k, text)
         if skip is not None:
             low.out.place(skip)
         low.direct -= 1
-        sym.checks_off, sym.tenv = saved_off, saved_tenv
+
+    def _abstract(self, low, fn, act, given, text: str):
+        """Inline the abstract action. Its checks, the library's included (a destructor's
+        nmi-unsafe), are all on, whatever the design switches off: a failing one means the
+        abstract spec cannot take the step."""
+        sym = self.sym
+        saved_off, sym.checks_off = sym.checks_off, {}
+        saved_tenv, sym.tenv = sym.tenv, {}
+        start = len(low.out.code)
+        try:
+            r = low._inline_body(fn, A.Call(fn.name, act.args, span=act.span), given)
+        finally:
+            sym.checks_off, sym.tenv = saved_off, saved_tenv
         code = low.out.code
         for i in range(start, len(code)):
             if isinstance(code[i], Op) and any(isinstance(e, Check) for e in code[i].effects):
                 code[i] = replace(code[i], effects=tuple(_enabled(e, text)
                                                          for e in code[i].effects))
+        return r
 
-    def _action(self, low, act: A.MapAction, k: int) -> None:
+    def _action(self, low, act: A.MapAction, k: int, text: str) -> None:
         fn = self.sym.fns.get(self.prefix + act.name)
         if fn is None:
             names = [n for n in self.prod.renamed if self.prod.renamed[n] in self.sym.fns]
             raise at("E505", f"{self.name} has no action `{act.name}`", act.span,
                      "one of: " + ", ".join(names))
-        if _calls_nondet(fn.body):
+        if self._chooses(fn, set()):
             raise at("E505", f"{act.name}() makes a nondeterministic choice; an abstract "
                      "action must have one outcome for its arguments", act.span,
                      "the choice as a parameter")
@@ -146,7 +166,7 @@ class Refinement:
             pt = self.sym.resolve_type(p.type)
             v, vt = low.expr(a)
             given.append(self.as_abstract(v, vt, pt, a.span, f"{act.name}(): `{p.name}`"))
-        r = low._inline_body(fn, A.Call(fn.name, act.args, span=act.span), given)
+        r = self._abstract(low, fn, act, given, text)
         if (r is None) != (act.returns is None):
             what = "returns a value: say what the step makes the program see, `returns EXPR`" \
                 if r is not None else "returns nothing: drop `returns`"
@@ -211,14 +231,15 @@ def _enabled(e, text: str):
     return replace(e, prop="refinement", message=f"{KINDS['enabled']}: `{text}`: {e.message}")
 
 
-def _calls_nondet(n) -> bool:
-    if isinstance(n, A.Call) and n.name == "nondet":
-        return True
+def _calls(n) -> list[str]:
+    """The names of every function the syntax tree n calls."""
+    if isinstance(n, A.Call):
+        return [n.name] + _calls(n.args)
     if isinstance(n, tuple):
-        return any(_calls_nondet(x) for x in n)
+        return [c for x in n for c in _calls(x)]
     if hasattr(n, "__dataclass_fields__"):
-        return any(_calls_nondet(getattr(n, f)) for f in n.__dataclass_fields__ if f != "span")
-    return False
+        return [c for f in n.__dataclass_fields__ if f != "span" for c in _calls(getattr(n, f))]
+    return []
 
 
 def mapped_state(ref: Refinement) -> list[Mapped]:

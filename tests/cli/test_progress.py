@@ -35,7 +35,7 @@ def test_on_a_terminal_it_is_drawn_and_then_erased():
         p.live.refresh()
     text = out.getvalue()
     assert "refine: depth 3, 50 states" in text
-    assert text.endswith("\r\x1b[1A\x1b[2K")  # transient: the cursor goes back up, the line is cleared
+    assert text.endswith("\r\x1b[1A\x1b[2K")  # transient: back up a line, and clear it
 
 
 def test_without_a_terminal_nothing_is_written(capsys):

@@ -52,7 +52,8 @@ def read_png(path: Path) -> list[list[tuple[int, int, int]]]:
     bpp = 3 if colour == 2 else 4
     raw, stride, prev, rows = zlib.decompress(idat), width * bpp, bytearray(width * bpp), []
     for y in range(height):
-        kind, line = raw[y * (stride + 1)], bytearray(raw[y * (stride + 1) + 1:(y + 1) * (stride + 1)])
+        start = y * (stride + 1)
+        kind, line = raw[start], bytearray(raw[start + 1:start + 1 + stride])
         for i in range(stride):
             a = line[i - bpp] if i >= bpp else 0
             b, c = prev[i], prev[i - bpp] if i >= bpp else 0

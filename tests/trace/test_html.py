@@ -113,6 +113,7 @@ def test_a_saved_trace_without_its_source_still_shows_every_step(aba, tmp_path, 
     data = json.loads(itf.read_text())
     data["#meta"]["source"] = "nowhere/gone.kspec"
     data["states"][1]["#meta"]["action"]["operation"] = "</script><b>x</b>"
+    data["states"][2]["#meta"]["action"].update(thread="<u>t</u>", context='"><i>')
     moved, page = tmp_path / "moved.itf.json", tmp_path / "moved.html"
     moved.write_text(json.dumps(data))
     assert run_cli("show", str(moved), "--html", str(page))[0] == 0
@@ -120,6 +121,8 @@ def test_a_saved_trace_without_its_source_still_shows_every_step(aba, tmp_path, 
     assert len(Page(text).rows()) == 31
     assert "nowhere/gone.kspec</h3><p class=\"missing\">source not found" in text
     assert "&lt;/script&gt;&lt;b&gt;x&lt;/b&gt;" in text and "</script><b>x" not in text
+    assert "<u>" not in text and '"><i>' not in text  # step 2: no known context, no band
+    assert lanes(text, 2) == [["nmi held"], []] and "<b>&lt;u&gt;t&lt;/u&gt;</b>" in text
 
 
 def test_a_broken_trace_file_is_an_input_error(tmp_path):
@@ -128,3 +131,11 @@ def test_a_broken_trace_file_is_an_input_error(tmp_path):
     code, out = run_cli("show", str(bad), "--html", str(tmp_path / "x.html"))
     assert code == 2 and "state 0 is not an object" in out
     assert not (tmp_path / "x.html").exists()
+
+
+def test_no_counterexample_no_report(tmp_path, at_root):
+    page = tmp_path / "none.html"
+    code, out = run_cli("verify", "tests/examples/correct/atomic_counter.kspec", "--html",
+                        str(page))
+    assert code == 0 and f"no counterexample: {page} not written" in out
+    assert not page.exists()

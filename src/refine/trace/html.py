@@ -84,21 +84,23 @@ def _read(path: Path) -> str | None:
 
 def _lane(cpu: int, held: dict, action: dict) -> str:
     """One CPU's cell: a band per context level, then the operation if this CPU ran the step."""
-    running = action.get("context") if _cpu(action) == cpu else None
+    here = _cpu(action) == cpu
+    running = action.get("context") if here else None
+    running = running if running in LEVEL_NAMES else ""  # a class name: only a known level
+    who = escape(str(action.get("thread", "")))
     bands = []
     for level in LEVEL_NAMES:
         if level == running:
-            bands.append(f'<span class="band {level} run" title="{escape(str(action.get("thread")))}'
-                         f' ({level}) runs"></span>')
+            bands.append(f'<span class="band {level} run" title="{who} ({level}) runs"></span>')
         elif level in held:
-            bands.append(f'<span class="band {level} held" title="{escape(held[level])} '
+            bands.append(f'<span class="band {level} held" title="{escape(str(held[level]))} '
                          f'({level}), interrupted or waiting"></span>')
         else:
             bands.append('<span class="band"></span>')
     op = ""
-    if running:
-        op = (f'<span class="op {running}"><b>{escape(str(action.get("thread", "")))}</b> '
-              f'<code>{escape(str(action.get("operation", "")))}</code></span>')
+    if here:
+        what = escape(str(action.get("operation", "")))
+        op = f'<span class="op {running}"><b>{who}</b> <code>{what}</code></span>'
     return f'<td class="lane">{"".join(bands)}{op}</td>'
 
 

@@ -2,8 +2,8 @@
 
 A trace file names its spec, the violated property, the engine and the bounds in its `#meta`;
 every state's `#meta` carries the step that led to it: thread, CPU, context, choice, source line
-and operation, and each CPU's stack of contexts in that state. `vars` are the shared and ghost variables as traces print them (`idle.first`,
-`Job#0.next`, `owner[Job#1]`); values are booleans, numbers, and strings for enum members and
+and operation, and each CPU's stack of contexts in that state. `vars` are the shared and ghost
+variables as traces print them (`idle.first`, `Job#0.next`, `owner[Job#1]`); values are booleans, numbers, and strings for enum members and
 references ("Job#0", "NULL"). A file is checked back by replaying its actions through the
 reference semantics and comparing every recorded value with the state the step produces.
 """

@@ -139,3 +139,9 @@ def test_no_counterexample_no_report(tmp_path, at_root):
                         str(page))
     assert code == 0 and f"no counterexample: {page} not written" in out
     assert not page.exists()
+
+
+def test_a_report_that_cannot_be_written_is_an_input_error(tmp_path, at_root):
+    where = tmp_path / "no" / "such" / "dir.html"
+    code, out = run_cli("verify", NMI, "--html", str(where))
+    assert code == 2 and f"refine: cannot write {where}: No such file or directory" in out

@@ -69,6 +69,11 @@ def _internal(e: Exception) -> None:
     raise typer.Exit(EXIT_INTERNAL)
 
 
+def _unwritable(e: OSError) -> None:
+    typer.echo(f"refine: cannot write {e.filename}: {e.strerror}", err=True)
+    raise typer.Exit(EXIT_BAD_INPUT)
+
+
 SpecArg = typer.Argument(..., help="the .kspec file")
 ConstOpt = typer.Option(None, "--const", "-D", help="override a constant: NAME=VALUE")
 OnlyOpt = typer.Option(None, "--only", help="check only this property (repeat for several)")
@@ -132,11 +137,14 @@ def _report(prog, result, full: bool, itf: Optional[str], as_json: bool,
     from .screen import echo_result
     meta = {"engine": result.engine, "bounds": result.bounds, "unit": result.unit,
             "depth": result.depth}
-    if itf and result.trace is not None:
-        itf_format.write(itf, prog, result.trace, meta)
-    if html and result.trace is not None:
-        from ..trace.html import write_report
-        write_report(html, itf_format.to_itf(prog, result.trace, meta), prog=prog)
+    try:
+        if itf and result.trace is not None:
+            itf_format.write(itf, prog, result.trace, meta)
+        if html and result.trace is not None:
+            from ..trace.html import write_report
+            write_report(html, itf_format.to_itf(prog, result.trace, meta), prog=prog)
+    except OSError as e:
+        _unwritable(e)
     if as_json:
         typer.echo(json.dumps(result_json(prog, result), indent=1))
         return
@@ -161,7 +169,10 @@ def show(trace: str = typer.Argument(..., help="a trace saved with --itf"),
         raise typer.Exit(EXIT_BAD_INPUT)
     if html:
         from ..trace.html import write_report
-        write_report(html, data)
+        try:
+            write_report(html, data)
+        except OSError as e:
+            _unwritable(e)
         typer.echo(f"report written to {html}")
         return
     typer.echo(render_itf(data))

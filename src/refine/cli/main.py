@@ -15,7 +15,7 @@ import typer
 from ..engines.limits import Limits, peak_rss_mb
 from ..errors import SpecError
 from ..load import load
-from ..trace.render import checked, render_result
+from ..trace.render import checked
 from ..trace.trace import ReplayError
 
 EXIT_BAD_INPUT, EXIT_INTERNAL = 2, 4
@@ -69,10 +69,9 @@ def _internal(e: Exception) -> None:
     raise typer.Exit(EXIT_INTERNAL)
 
 
-def _progress(depth, states_or_seconds, *rest):
-    if sys.stderr.isatty():
-        sys.stderr.write(f"\r  depth {depth} ... {states_or_seconds}"[:80])
-        sys.stderr.flush()
+def _unwritable(e: OSError) -> None:
+    typer.echo(f"refine: cannot write {e.filename}: {e.strerror}", err=True)
+    raise typer.Exit(EXIT_BAD_INPUT)
 
 
 SpecArg = typer.Argument(..., help="the .kspec file")
@@ -98,22 +97,26 @@ def verify(spec: str = SpecArg,
            itf: Optional[str] = typer.Option(None, "--itf", help="write the counterexample "
                                              "to this file as ITF JSON"),
            as_json: bool = typer.Option(False, "--json", help="print the whole result as "
-                                        "JSON (docs/json-output.md)")):
+                                        "JSON (docs/json-output.md)"),
+           html: Optional[str] = typer.Option(None, "--html", help="write the counterexample "
+                                              "to this file as an HTML report")):
     """Search for a violation of the spec's properties within the scenario's bounds."""
     try:
         prog = _load(spec, const, only)
     except SpecError as e:
         _fail(e)
     limits = Limits(timeout=timeout, memory_mb=memory)
+    from .progress import Progress
     try:
-        if engine == Engine.explicit:
-            from ..engines.explicit import search
-            result = search(prog, depth or 500, limits, progress=_progress)
-        else:
-            from ..engines.cut_first import CUT_AT, check_cut_first
-            cut = load(spec, _overrides(const), only, unroll_cap=CUT_AT)
-            result = check_cut_first(prog, cut, depth or 12, unit.value, limits, query_timeout,
-                                     progress=_progress)
+        with Progress() as line:
+            if engine == Engine.explicit:
+                from ..engines.explicit import search
+                result = search(prog, depth or 500, limits, progress=line.explicit)
+            else:
+                from ..engines.cut_first import CUT_AT, check_cut_first
+                cut = load(spec, _overrides(const), only, unroll_cap=CUT_AT)
+                result = check_cut_first(prog, cut, depth or 12, unit.value, limits,
+                                         query_timeout, progress=line.symbolic)
     except ReplayError as e:
         _internal(f"the {engine.value} engine returned a trace the semantics reject: {e}")
     except KeyboardInterrupt:
@@ -122,31 +125,40 @@ def verify(spec: str = SpecArg,
     except MemoryError:
         typer.echo("refine: out of memory; INCONCLUSIVE", err=True)
         raise typer.Exit(3)
-    if sys.stderr.isatty():
-        sys.stderr.write("\r" + " " * 80 + "\r")
     result.stats["peak_mb"] = round(peak_rss_mb())
-    _report(prog, result, full, itf, as_json)
+    _report(prog, result, full, itf, as_json, html)
     raise typer.Exit(result.exit_code)
 
 
-def _report(prog, result, full: bool, itf: Optional[str], as_json: bool) -> None:
+def _report(prog, result, full: bool, itf: Optional[str], as_json: bool,
+            html: Optional[str] = None) -> None:
     from ..trace import itf as itf_format
     from .output import result_json
+    from .screen import echo_result
     meta = {"engine": result.engine, "bounds": result.bounds, "unit": result.unit,
             "depth": result.depth}
-    if itf and result.trace is not None:
-        itf_format.write(itf, prog, result.trace, meta)
+    try:
+        if itf and result.trace is not None:
+            itf_format.write(itf, prog, result.trace, meta)
+        if html and result.trace is not None:
+            from ..trace.html import write_report
+            write_report(html, itf_format.to_itf(prog, result.trace, meta), prog=prog)
+    except OSError as e:
+        _unwritable(e)
     if as_json:
         typer.echo(json.dumps(result_json(prog, result), indent=1))
         return
-    typer.echo(render_result(prog, result, full))
-    if itf:
-        typer.echo(f"trace written to {itf}" if result.trace is not None
-                   else f"no counterexample: {itf} not written")
+    echo_result(prog, result, full)
+    for path, what in ((itf, "trace"), (html, "report")):
+        if path:
+            typer.echo(f"{what} written to {path}" if result.trace is not None
+                       else f"no counterexample: {path} not written")
 
 
 @app.command()
-def show(trace: str = typer.Argument(..., help="a trace saved with --itf")):
+def show(trace: str = typer.Argument(..., help="a trace saved with --itf"),
+         html: Optional[str] = typer.Option(None, "--html", help="write it as an HTML report "
+                                            "to this file instead")):
     """Print a saved counterexample again, without the spec and without re-running anything."""
     from ..trace import itf as itf_format
     from ..trace.render import render_itf
@@ -155,6 +167,14 @@ def show(trace: str = typer.Argument(..., help="a trace saved with --itf")):
     except ReplayError as e:
         typer.echo(f"refine: {e}", err=True)
         raise typer.Exit(EXIT_BAD_INPUT)
+    if html:
+        from ..trace.html import write_report
+        try:
+            write_report(html, data)
+        except OSError as e:
+            _unwritable(e)
+        typer.echo(f"report written to {html}")
+        return
     typer.echo(render_itf(data))
 
 
@@ -192,7 +212,11 @@ def replay(spec: str = SpecArg, trace: str = typer.Argument(..., help="a trace s
     result = Result(verdict, "replay", prog.bounds(), "steps", len(replayed), trace=replayed,
                     reason=replayed.violation.message if got else
                     f"the {len(replayed)} steps of {trace} replay and violate nothing")
-    typer.echo(render_result(prog, result, full) if got else result.reason)
+    if got:
+        from .screen import echo_result
+        echo_result(prog, result, full)
+    else:
+        typer.echo(result.reason)
     raise typer.Exit(result.exit_code)
 
 
@@ -238,7 +262,8 @@ def simulate(spec: str = SpecArg,
     except ReplayError as e:
         _internal(f"simulation produced a trace the semantics reject: {e}")
     result.stats["seconds"] = round(time.monotonic() - t0, 3)
-    typer.echo(render_result(prog, result, full))
+    from .screen import echo_result
+    echo_result(prog, result, full)
     raise typer.Exit(result.exit_code)
 
 

@@ -2,8 +2,8 @@
 
 A trace file names its spec, the violated property, the engine and the bounds in its `#meta`;
 every state's `#meta` carries the step that led to it: thread, CPU, context, choice, source line
-and operation. `vars` are the shared and ghost variables as traces print them (`idle.first`,
-`Job#0.next`, `owner[Job#1]`); values are booleans, numbers, and strings for enum members and
+and operation, and each CPU's stack of contexts in that state. `vars` are the shared and ghost
+variables as traces print them (`idle.first`, `Job#0.next`, `owner[Job#1]`); values are booleans, numbers, and strings for enum members and
 references ("Job#0", "NULL"). A file is checked back by replaying its actions through the
 reference semantics and comparing every recorded value with the state the step produces.
 """
@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import json
 
-from ..ir.model import Program
+from ..ir.model import LEVEL_NAMES, Program
 from .trace import ReplayError, Trace, replay
 
 FORMAT = "ITF (Apalache ADR-015), written by refine"
@@ -31,6 +31,13 @@ def _value(prog: Program, slot: int, v: int):
     return v
 
 
+def contexts(prog: Program, state: tuple) -> list[dict[str, str]]:
+    """Each CPU's context stack in a state, lowest level first: {"hardirq": "worker0", "nmi":
+    "nmi_a"} is an NMI handler that interrupted the worker; readers draw the nesting from it."""
+    return [{LEVEL_NAMES[level]: prog.threads[state[slot] - 1].name
+             for level, slot in enumerate(row) if state[slot]} for row in prog.occ]
+
+
 def to_itf(prog: Program, trace: Trace, meta: dict) -> dict:
     slots = _vars(prog)
     names = [prog.slots[i].name for i in slots]
@@ -42,6 +49,7 @@ def to_itf(prog: Program, trace: Trace, meta: dict) -> dict:
             t, cpu, choice = trace.actions[k - 1]
             m["action"] = {"thread": st.thread_name, "cpu": cpu, "context": st.level,
                            "choice": choice, "line": st.where, "operation": st.text}
+        m["contexts"] = contexts(prog, state)
         states.append({"#meta": m, **{n: _value(prog, i, state[i])
                                       for n, i in zip(names, slots)}})
     v = trace.violation
@@ -63,8 +71,11 @@ def read(path: str) -> dict:
     except (OSError, json.JSONDecodeError) as e:
         raise ReplayError(0, f"{path} is not a readable ITF trace: {e}") from None
     if not isinstance(data, dict) or not isinstance(data.get("states"), list) or \
-            not isinstance(data.get("vars"), list):
+            not isinstance(data.get("vars"), list) or not isinstance(data.get("#meta", {}), dict):
         raise ReplayError(0, f"{path} is not an ITF trace (no vars and states)")
+    for k, state in enumerate(data["states"]):
+        if not isinstance(state, dict) or not isinstance(state.get("#meta", {}), dict):
+            raise ReplayError(k, f"{path}: state {k} is not an object with an object #meta")
     return data
 
 

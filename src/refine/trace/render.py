@@ -111,7 +111,8 @@ def violated_property(prog: Program, trace: Trace) -> str:
     return "\n".join(lines)
 
 
-def render_result(prog: Program, result: Result, full: bool = False) -> str:
+def header(prog: Program, result: Result) -> list[str]:
+    """The lines above every result: what was checked, how and within which bounds."""
     out = [f"spec:    {prog.spec_name} ({prog.path})",
            f"engine:  {result.engine}",
            f"bounds:  {result.bounds}",
@@ -120,6 +121,16 @@ def render_result(prog: Program, result: Result, full: bool = False) -> str:
         off = "; ".join(f"{k} ({v})" for k, v in sorted(prog.checks_off.items()))
         out.append(f"off:     {off}")
     out.append(f"checked: {checked(prog)}")
+    return out
+
+
+def stats_line(result: Result) -> str:
+    stats = ", ".join(f"{k} {v}" for k, v in result.stats.items())
+    return f"({stats})" if stats else ""
+
+
+def render_result(prog: Program, result: Result, full: bool = False) -> str:
+    out = header(prog, result)
     out.append("")
     if result.verdict == VIOLATED and result.trace is not None:
         out.append(f"initial state: {initial_state(prog)}")
@@ -129,9 +140,8 @@ def render_result(prog: Program, result: Result, full: bool = False) -> str:
         out.append(violated_property(prog, result.trace))
         out.append("")
     out.append(result.summary())
-    stats = ", ".join(f"{k} {v}" for k, v in result.stats.items())
-    if stats:
-        out.append(f"({stats})")
+    if stats_line(result):
+        out.append(stats_line(result))
     return "\n".join(out)
 
 

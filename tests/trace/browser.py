@@ -78,6 +78,7 @@ def near(pixel, colour, tolerance: int = 6) -> bool:
 
 # the band colours of report.css: solid for the running context, pale for one it interrupted
 NMI_RUN, TASK_HELD, HARDIRQ_RUN = (0xc2, 0x18, 0x5b), (0xbf, 0xe5, 0xc8), (0xe3, 0x9b, 0x00)
+TASK_RUN = (0x2e, 0x9d, 0x4b)
 
 
 def interrupted_rows(rows, below: tuple, above: tuple) -> int:

@@ -32,8 +32,9 @@ def result_json(prog, result) -> dict:
     }
 
 
-def refinement_json(v) -> dict:
-    """`refine refines --json`: the verdict, the failure kind, and both runs."""
+def refinement_json(v, trace: dict | None) -> dict:
+    """`refine refines --json`: the verdict, the failure kind, both runs, and the design's
+    trace (ITF, with the abstract state) when the refinement fails."""
     from ..lower.refinement import KINDS
     return {
         "schema": SCHEMA,
@@ -46,5 +47,6 @@ def refinement_json(v) -> dict:
         "kind_text": KINDS.get(v.kind),
         "summary": v.summary(),
         "own": {"verdict": v.own.verdict, "summary": v.own.summary()},
-        "product": result_json(v.prog, v.product),
+        "product": {k: x for k, x in result_json(v.prog, v.product).items() if k != "trace"},
+        "trace": trace,
     }

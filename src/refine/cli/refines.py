@@ -12,7 +12,8 @@ from ..load import load
 from ..refinement.check import run
 from ..refinement.report import render
 from ..trace.trace import ReplayError
-from .main import ConstOpt, Engine, SpecArg, Unit, _fail, _internal, _overrides, app
+from .main import (ConstOpt, Engine, SpecArg, Unit, _fail, _internal, _overrides, _unwritable,
+                   app)
 
 
 @app.command()
@@ -27,6 +28,8 @@ def refines(spec: str = SpecArg,
             memory: float = typer.Option(None, "--memory", help="MiB of memory at most"),
             itf: Optional[str] = typer.Option(None, "--itf", help="write the design's "
                                               "trace, with the abstract state, as ITF JSON"),
+            html: Optional[str] = typer.Option(None, "--html", help="write the design's "
+                                               "trace as an HTML report"),
             as_json: bool = typer.Option(False, "--json", help="print the result as JSON")):
     """Check that every behaviour of the design maps to one of the abstract spec it names
     (`refines SPEC { ... }` and `maps` clauses; docs/refinement.md)."""
@@ -59,17 +62,28 @@ def refines(spec: str = SpecArg,
         raise typer.Exit(3)
     verdict.product.stats["peak_mb"] = round(peak_rss_mb())
     p = verdict.product
-    if itf and p.trace is not None:
-        from ..trace import itf as itf_format
-        itf_format.write(itf, verdict.prog, p.trace, {
+    trace = None
+    if p.trace is not None:
+        from ..trace.itf import to_itf
+        trace = to_itf(verdict.prog, p.trace, {
             "engine": p.engine, "bounds": p.bounds, "unit": p.unit, "depth": p.depth,
             "refines": verdict.abstract, "kind": verdict.kind})
+    try:
+        if itf and trace is not None:
+            with open(itf, "w") as f:
+                f.write(json.dumps(trace, indent=1) + "\n")
+        if html and trace is not None:
+            from ..trace.html import write_report
+            write_report(html, trace, prog=verdict.prog)
+    except OSError as e:
+        _unwritable(e)
     if as_json:
         from .output import refinement_json
-        typer.echo(json.dumps(refinement_json(verdict), indent=1))
-    else:
-        typer.echo(render(verdict))
-        if itf:
-            typer.echo(f"trace written to {itf}" if p.trace is not None
-                       else f"no counterexample: {itf} not written")
+        typer.echo(json.dumps(refinement_json(verdict, trace), indent=1))
+        raise typer.Exit(verdict.exit_code)
+    typer.echo(render(verdict))
+    for path, what in ((itf, "trace"), (html, "report")):
+        if path:
+            typer.echo(f"{what} written to {path}" if trace is not None
+                       else f"no counterexample: {path} not written")
     raise typer.Exit(verdict.exit_code)

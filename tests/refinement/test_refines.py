@@ -126,16 +126,21 @@ fn coin() -> bool { return nondet(); }
     ("let v = READ_ONCE(c) maps inc();", "E506", "returns a value"),
     ("let v = READ_ONCE(c) maps nope();", "E505", "no action `nope`"),
     ("let v = READ_ONCE(c) maps inc() returns t;", "E503", "what inc() returns"),
+    ("START dec", "E509", "the counter goes below zero"),
 ])
 def test_mapping_errors_name_the_clause(tmp_path, handler, code, message):
     (tmp_path / "counter.kspec").write_text(ABSTRACT)
     spec = tmp_path / "design.kspec"
+    start = handler == "START dec"  # the start actions, not a step, break the abstract spec
     spec.write_text("spec design;\nvar c: int[0..3];\nvar t: bool;\n"
-                    "refines counter { n = c; hidden incs; }\n"
-                    "fn helper() { atomic_inc(c); atomic_dec(c); }\n"
-                    f"handler h() {{ {handler} }}\n"
-                    "scenario { cpus = 1; run h on cpu 0 in task; }\n")
+                    "refines counter { n = c; hidden incs; " + ("start dec(); " if start else "")
+                    + "}\nfn helper() { atomic_inc(c); atomic_dec(c); }\n"
+                    + f"handler h() {{ {'' if start else handler} }}\n"
+                    + "scenario { cpus = 1; run h on cpu 0 in task; }\n")
     rc, out = run_cli("check", str(spec))
+    if code == "E509":
+        assert rc == 2 and "error[E509]" in out and message in out, out
+        return
     if code is None:
         assert rc == 0, out
     else:

@@ -99,6 +99,8 @@ def _lower(spec: A.Spec, overrides, only, unroll_cap=None, prod=None) -> Program
         raise SpecError("E300", "the spec has no scenario: nothing would run", spec.path,
                         expected="scenario { cpus = N; run HANDLER on cpu 0 in task; }")
     init_state(sym)
+    if prod is not None and prod.decl.start:
+        start_state(sym)
     default_int = _default_int(sym)
     occ = []
     for c in range(sym.cpus):
@@ -184,6 +186,24 @@ def init_state(sym: Symbols) -> None:
             low.block(d.body)
     state = [s.init for s in sym.slots]
     _run_straight(low.out.code, sym.slots, state)
+    del sym.slots[keep:]
+    for i in range(keep):
+        sym.slots[i] = replace(sym.slots[i], init=state[i])
+
+
+def start_state(sym: Symbols) -> None:
+    """The refinement's `start` actions applied to the initial state (lower/refinement.py)."""
+    low = ThreadLowerer(sym, "start", 0, {}, _default_int(sym))
+    low.owner = 0
+    keep = len(sym.slots)
+    sym.refinement.start(low)
+    state = [s.init for s in sym.slots]
+    try:
+        _run_straight(low.out.code, sym.slots, state)
+    except SpecError as e:
+        why = e.message.removeprefix("in the initial state: ")
+        raise at("E509", f"the `start` actions cannot run: {why}",
+                 sym.refinement.prod.decl.start[0].span) from None
     del sym.slots[keep:]
     for i in range(keep):
         sym.slots[i] = replace(sym.slots[i], init=state[i])

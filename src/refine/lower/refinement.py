@@ -146,7 +146,7 @@ class Refinement:
                                                          for e in code[i].effects))
         return r
 
-    def _action(self, low, act: A.MapAction, k: int, text: str) -> None:
+    def _action(self, low, act: A.MapAction, k: int, text: str, start: bool = False) -> None:
         fn = self.sym.fns.get(self.prefix + act.name)
         if fn is None:
             names = [n for n in self.prod.renamed if self.prod.renamed[n] in self.sym.fns]
@@ -167,6 +167,11 @@ class Refinement:
             v, vt = low.expr(a)
             given.append(self.as_abstract(v, vt, pt, a.span, f"{act.name}(): `{p.name}`"))
         r = self._abstract(low, fn, act, given, text)
+        if start:
+            if act.returns is not None:
+                raise at("E506", "a `start` action is no program's step: it has no `returns`",
+                         act.returns.span)
+            return
         if (r is None) != (act.returns is None):
             what = "returns a value: say what the step makes the program see, `returns EXPR`" \
                 if r is not None else "returns nothing: drop `returns`"
@@ -177,6 +182,15 @@ class Refinement:
         ov, ot = low.expr(act.returns)
         seen, required = self._pair(low, act, k, ot, rt)
         low.op([_assign(seen, ov, act), _assign(required, rv, act)], False, act.span)
+
+    def start(self, low) -> None:
+        """`start A(...), B(...);`: the abstract actions that lead from the abstract spec's
+        initial state to where the design's scenario starts (an object installed before it),
+        run in the initial state as if by the scenario's first entry."""
+        low.direct += 1
+        for k, act in enumerate(self.prod.decl.start):
+            self._action(low, act, k, low.snippet(act.span), start=True)
+        low.direct -= 1
 
     def _pair(self, low, act, k, ot: Type, rt: Type) -> tuple[int, int]:
         """The ghost slots a thread's observation lands in: what the design's step made the

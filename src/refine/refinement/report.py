@@ -33,7 +33,7 @@ def abstract_table(v: Verdict) -> str:
         if m.kind != "state":
             continue
         b = _value(m.abstract, m.atype, before)
-        e = _value(m.abstract, m.atype, after)
+        e = "-" if v.kind == "enabled" else _value(m.abstract, m.atype, after)
         a = _value(m.concrete, m.ctype, after)
         differs = not bool(compile_expr(m.expr)(list(after)))
         rows.append(("*" if differs else " ", m.label, b, e, a))

@@ -372,12 +372,13 @@ class VarMap(Node):
 
 @dataclass(frozen=True)
 class RefinesDecl(Node):
-    """refines SPEC { pool A = C; hidden x, y; v[i] = EXPR; }"""
+    """refines SPEC { pool A = C; hidden x, y; v[i] = EXPR; start act(...); }"""
 
     spec: str
     pools: tuple[tuple[str, str, Span], ...]  # (abstract pool, concrete pool, where)
     hidden: tuple[tuple[str, Span], ...]
     maps: tuple[VarMap, ...]
+    start: tuple[MapAction, ...] = ()  # abstract actions before the scenario starts
 
 
 Decl = (ConstDecl | EnumDecl | StructDecl | PoolDecl | VarDecl | FnDecl | HandlerDecl

@@ -209,7 +209,11 @@ class _ToAst(Transformer):
         pools = tuple(p[1] for p in parts if p[0] == "pool")
         hidden = tuple(h for p in parts if p[0] == "hidden" for h in p[1])
         maps = tuple(p[1] for p in parts if p[0] == "map")
-        return A.RefinesDecl(str(name), pools, hidden, maps, span=_span(meta))
+        start = tuple(a for p in parts if p[0] == "start" for a in p[1])
+        return A.RefinesDecl(str(name), pools, hidden, maps, start, span=_span(meta))
+
+    def r_start(self, meta, items):
+        return ("start", tuple(items))
 
     def r_pool(self, meta, items):
         return ("pool", (str(items[0]), str(items[1]), _span(meta)))

@@ -10,22 +10,17 @@ from __future__ import annotations
 
 from ..check.symbols import Symbols
 from ..check.types import size_of
+from ..ir.fold import balanced
 from ..ir.model import END, Binop, Const, Expr, Invariant, RunStart, Slot, Thread, Unop
 from ..ir.rename import substitute
 
 
 def _or(terms: list[Expr]) -> Expr:
-    out: Expr = Const(0)
-    for t in terms:
-        out = t if out == Const(0) else Binop("or", out, t)
-    return out
+    return balanced("or", terms, 0)
 
 
 def _and(terms: list[Expr]) -> Expr:
-    out: Expr = Const(1)
-    for t in terms:
-        out = t if out == Const(1) else Binop("and", out, t)
-    return out
+    return balanced("and", terms, 1)
 
 
 def quiescent(threads: list[Thread], ncpus: int) -> Expr:

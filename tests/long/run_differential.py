@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import argparse
 import collections
+import signal
 import sys
 import time
 import traceback
@@ -27,26 +28,45 @@ def main() -> int:
     ap.add_argument("--no-rounds", action="store_true", help="only the steps comparison")
     args = ap.parse_args()
     t0 = time.monotonic()
-    verdicts, depths = collections.Counter(), collections.Counter()
+    verdicts = collections.Counter()
     bad, crashed, inconclusive, skipped = [], [], [], []
-    for n, seed in enumerate(range(args.start, args.start + args.count), 1):
-        try:
-            o = run_one(seed, rounds=not args.no_rounds)
-        except Exception:  # a crash of either engine or of the front end is a finding too
-            crashed.append((seed, traceback.format_exc()))
-            continue
-        if o.skipped:
-            skipped.append((seed, o.skipped))
-            continue
-        verdicts[o.verdicts] += 1
-        if o.problems:
-            bad.append(o)
-        if o.inconclusive:
-            inconclusive.append((seed, o.inconclusive))
-        if n % 500 == 0:
-            print(f"  {n} specs, {len(bad)} disagreements, {len(crashed)} crashes, "
-                  f"{time.monotonic() - t0:.0f} s", flush=True)
-    print(f"specs: {args.count} (seeds {args.start}..{args.start + args.count - 1})")
+    done = 0
+
+    def stop(*_):  # a SIGTERM still prints the figures of the specs done so far
+        raise KeyboardInterrupt
+    signal.signal(signal.SIGTERM, stop)
+    try:
+        for n, seed in enumerate(range(args.start, args.start + args.count), 1):
+            one(seed, bad, crashed, inconclusive, skipped, verdicts, args)
+            done = n
+            if n % 500 == 0:
+                print(f"  {n} specs, {len(bad)} disagreements, {len(crashed)} crashes, "
+                      f"{len(inconclusive)} inconclusive, {time.monotonic() - t0:.0f} s",
+                      flush=True)
+    except KeyboardInterrupt:
+        print(f"stopped after {done} specs")
+    return report(args, done, bad, crashed, inconclusive, skipped, verdicts, t0)
+
+
+def one(seed, bad, crashed, inconclusive, skipped, verdicts, args) -> None:
+    """One spec: its outcome goes into the lists."""
+    try:
+        o = run_one(seed, rounds=not args.no_rounds)
+    except Exception:  # a crash of either engine or of the front end is a finding too
+        crashed.append((seed, traceback.format_exc()))
+        return
+    if o.skipped:
+        skipped.append((seed, o.skipped))
+        return
+    verdicts[o.verdicts] += 1
+    if o.problems:
+        bad.append(o)
+    if o.inconclusive:
+        inconclusive.append((seed, o.inconclusive))
+
+
+def report(args, done, bad, crashed, inconclusive, skipped, verdicts, t0) -> int:
+    print(f"specs: {done} (seeds {args.start}..{args.start + done - 1})")
     print(f"disagreements: {len(bad)}")
     print(f"crashes: {len(crashed)}")
     print(f"inconclusive results: {len(inconclusive)}")

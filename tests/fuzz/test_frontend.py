@@ -11,7 +11,7 @@ from hypothesis import strategies as st
 from .mutate import VOCAB, front, mutate, random_input, seed_texts
 from .specgen import generate
 
-FUZZ = settings(max_examples=150, deadline=None, derandomize=True,
+FUZZ = settings(max_examples=100, deadline=None, derandomize=True,
                 suppress_health_check=[HealthCheck.too_slow])
 
 

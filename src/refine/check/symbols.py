@@ -189,6 +189,8 @@ class Symbols:
 
     def add_slots(self, t: SType, name: str, kind: str, owner: int = -1) -> int:
         base = len(self.slots)
+        if base + size_of(t) > MAX_SLOTS:  # before flattening: a [0..10^30] array never ends
+            raise SpecError("E013", f"the spec's state has more than {MAX_SLOTS} values")
         for sname, stype in flatten(t, name):
             self.slots.append(SlotInfo(sname, stype, stype.lo if stype.lo > 0 else
                                        min(max(0, stype.lo), stype.hi), kind, owner))

@@ -30,27 +30,39 @@ def c_mod(a: int, b: int) -> int:
 Fn = Callable[[list], int]
 
 
-def compile_expr(e: Expr) -> Fn:
+def compile_expr(e: Expr, memo: dict | None = None) -> Fn:
+    """memo (by node identity): a subexpression lowering shared is compiled once, not once per
+    path to it, which for a library predicate over a pool is exponentially many."""
     if isinstance(e, Const):
         v = e.value
         return lambda s: v
     if isinstance(e, Slot):
         i = e.index
         return lambda s: s[i]
+    if memo is None:
+        memo = {}
+    hit = memo.get(id(e))
+    if hit is not None:
+        return hit[1]
     if isinstance(e, Elem):
-        off = compile_offset(e)
-        return lambda s: s[off(s)]
-    if isinstance(e, Unop):
-        a = compile_expr(e.a)
+        off = compile_offset(e, memo)
+        out = lambda s: s[off(s)]  # noqa: E731
+    elif isinstance(e, Unop):
+        a = compile_expr(e.a, memo)
         if e.op == "not":
-            return lambda s: 0 if a(s) else 1
-        return lambda s: -a(s)
-    if isinstance(e, Ite):
-        c, t, o = compile_expr(e.cond), compile_expr(e.then), compile_expr(e.other)
-        return lambda s: t(s) if c(s) else o(s)
-    if isinstance(e, Binop):
-        return _binop(e.op, compile_expr(e.a), compile_expr(e.b))
-    raise TypeError(f"not an IR expression: {e!r}")
+            out = lambda s: 0 if a(s) else 1  # noqa: E731
+        else:
+            out = lambda s: -a(s)  # noqa: E731
+    elif isinstance(e, Ite):
+        c, t, o = compile_expr(e.cond, memo), compile_expr(e.then, memo), \
+            compile_expr(e.other, memo)
+        out = lambda s: t(s) if c(s) else o(s)  # noqa: E731
+    elif isinstance(e, Binop):
+        out = _binop(e.op, compile_expr(e.a, memo), compile_expr(e.b, memo))
+    else:
+        raise TypeError(f"not an IR expression: {e!r}")
+    memo[id(e)] = (e, out)  # e kept alive: its id is not reused while the memo lives
+    return out
 
 
 def _binop(op: str, a: Fn, b: Fn) -> Fn:
@@ -89,11 +101,11 @@ def _binop(op: str, a: Fn, b: Fn) -> Fn:
     raise ValueError(f"unknown operator {op}")
 
 
-def compile_offset(e: Elem) -> Fn:
+def compile_offset(e: Elem, memo: dict | None = None) -> Fn:
     """The slot index of an array element, checking every index against its dimension."""
     parts = []
     for idx, size, stride, is_ref in zip(e.indices, e.sizes, e.strides, e.null_based):
-        parts.append((compile_expr(idx), size, stride, is_ref))
+        parts.append((compile_expr(idx, memo), size, stride, is_ref))
     base, line = e.base, e.line
 
     def off(s):
@@ -117,12 +129,12 @@ def compile_offset(e: Elem) -> Fn:
 ENDS_STEP = frozenset({"unwind", "cut", "range", "null-deref", "bounds", "div-zero"})
 
 
-def compile_effect(eff, slots: list[SlotInfo], record: list | None = None
-                   ) -> Callable[[list], None]:
+def compile_effect(eff, slots: list[SlotInfo], record: list | None = None,
+                   memo: dict | None = None) -> Callable[[list], None]:
     """record: a list that failed checks are appended to, the step going on, instead of
     raising (a survey of every property at once); checks in ENDS_STEP still raise."""
     if isinstance(eff, Check):
-        c, prop, msg, line, file = (compile_expr(eff.cond), eff.prop, eff.message, eff.line,
+        c, prop, msg, line, file = (compile_expr(eff.cond, memo), eff.prop, eff.message, eff.line,
                                     eff.file)
         if record is not None and prop not in ENDS_STEP:
             def note(s):
@@ -137,7 +149,7 @@ def compile_effect(eff, slots: list[SlotInfo], record: list | None = None
 
         return check
     assert isinstance(eff, Assign)
-    val, line = compile_expr(eff.value), eff.line
+    val, line = compile_expr(eff.value, memo), eff.line
     if isinstance(eff.target, Slot):
         i = eff.target.index
         t = slots[i].type
@@ -150,7 +162,7 @@ def compile_effect(eff, slots: list[SlotInfo], record: list | None = None
             s[i] = v
 
         return assign
-    off = compile_offset(eff.target)
+    off = compile_offset(eff.target, memo)
     ranges = _ranges_of(eff.target, slots)
 
     def assign_elem(s):

@@ -48,19 +48,20 @@ class Machine:
         self.occ = prog.occ
         self.threads = prog.threads
         self.code = []
+        memo: dict = {}  # shared subexpressions compiled once (compile.compile_expr)
         for t in prog.threads:
             compiled = []
             for ins in t.code:
                 if isinstance(ins, Op):
-                    effs = tuple(compile_effect(e, slots, self.found) for e in ins.effects)
-                    guard = compile_expr(ins.guard) if ins.guard is not None else None
+                    effs = tuple(compile_effect(e, slots, self.found, memo) for e in ins.effects)
+                    guard = compile_expr(ins.guard, memo) if ins.guard is not None else None
                     compiled.append(("op", ins.visible, guard, effs, ins.choose))
                 elif isinstance(ins, Branch):
-                    compiled.append(("br", compile_expr(ins.cond), ins.target))
+                    compiled.append(("br", compile_expr(ins.cond, memo), ins.target))
                 elif isinstance(ins, Goto):
                     compiled.append(("goto", ins.target))
                 elif isinstance(ins, RunStart):
-                    when = compile_expr(ins.when) if ins.when is not None else None
+                    when = compile_expr(ins.when, memo) if ins.when is not None else None
                     compiled.append(("start", when, ins.reset))
                 elif isinstance(ins, RunEnd):
                     compiled.append(("end",))
@@ -69,7 +70,7 @@ class Machine:
         # a choice always begins a step of its own: the action that runs it names the value
         self.choice = [[i.choose[1] if isinstance(i, Op) and i.choose else 0 for i in t.code]
                        for t in prog.threads]
-        self.invariants = [(inv.name, compile_expr(inv.expr), inv.line,
+        self.invariants = [(inv.name, compile_expr(inv.expr, memo), inv.line,
                             inv.message or f"invariant {inv.name} is false")
                            for inv in prog.invariants]
 

@@ -10,21 +10,30 @@ from .model import (Assign, Binop, Branch, Const, Elem, Expr, Goto, Instr, Invar
 Map = Callable[[int], int]
 
 
-def expr(e: Expr, f: Map) -> Expr:
-    if isinstance(e, Slot):
-        return Slot(f(e.index))
-    if isinstance(e, Const):
-        return e
+def expr(e: Expr, f: Map, memo: dict | None = None) -> Expr:
+    """memo (by node identity) keeps a shared subexpression one node: lowering shares them
+    (a library predicate used at every object of a pool), and walking such a DAG as a tree
+    takes time and memory exponential in its sharing."""
+    if isinstance(e, (Slot, Const)):
+        return Slot(f(e.index)) if isinstance(e, Slot) else e
+    if memo is None:
+        memo = {}
+    hit = memo.get(id(e))
+    if hit is not None:
+        return hit[1]
     if isinstance(e, Elem):
-        return Elem(f(e.base), tuple(expr(i, f) for i in e.indices), e.sizes, e.strides,
-                    e.null_based, e.line)
-    if isinstance(e, Unop):
-        return Unop(e.op, expr(e.a, f))
-    if isinstance(e, Binop):
-        return Binop(e.op, expr(e.a, f), expr(e.b, f))
-    if isinstance(e, Ite):
-        return Ite(expr(e.cond, f), expr(e.then, f), expr(e.other, f))
-    raise TypeError(e)
+        out = Elem(f(e.base), tuple(expr(i, f, memo) for i in e.indices), e.sizes, e.strides,
+                   e.null_based, e.line)
+    elif isinstance(e, Unop):
+        out = Unop(e.op, expr(e.a, f, memo))
+    elif isinstance(e, Binop):
+        out = Binop(e.op, expr(e.a, f, memo), expr(e.b, f, memo))
+    elif isinstance(e, Ite):
+        out = Ite(expr(e.cond, f, memo), expr(e.then, f, memo), expr(e.other, f, memo))
+    else:
+        raise TypeError(e)
+    memo[id(e)] = (e, out)  # e kept alive: its id is not reused while the memo lives
+    return out
 
 
 def substitute(e: Expr, slot: int, value: Expr) -> Expr:
@@ -45,25 +54,27 @@ def substitute(e: Expr, slot: int, value: Expr) -> Expr:
     raise TypeError(e)
 
 
-def effect(e, f: Map):
+def effect(e, f: Map, memo: dict | None = None):
     if isinstance(e, Assign):
-        return Assign(expr(e.target, f), expr(e.value, f), e.line)
-    return replace(e, cond=expr(e.cond, f))
+        return Assign(expr(e.target, f, memo), expr(e.value, f, memo), e.line)
+    return replace(e, cond=expr(e.cond, f, memo))
 
 
-def instr(i: Instr, f: Map) -> Instr:
+def instr(i: Instr, f: Map, memo: dict | None = None) -> Instr:
+    """memo: shared by every call of one renaming, so shared nodes stay shared."""
+    memo = {} if memo is None else memo
     if isinstance(i, Op):
-        return replace(i, effects=tuple(effect(e, f) for e in i.effects),
-                       guard=expr(i.guard, f) if i.guard is not None else None,
+        return replace(i, effects=tuple(effect(e, f, memo) for e in i.effects),
+                       guard=expr(i.guard, f, memo) if i.guard is not None else None,
                        choose=(f(i.choose[0]), i.choose[1]) if i.choose else None)
     if isinstance(i, Branch):
-        return Branch(expr(i.cond, f), i.target)
+        return Branch(expr(i.cond, f, memo), i.target)
     if isinstance(i, RunStart):
-        return RunStart(i.run, expr(i.when, f) if i.when is not None else None,
+        return RunStart(i.run, expr(i.when, f, memo) if i.when is not None else None,
                         tuple(dict.fromkeys(f(r) for r in i.reset)), i.line, i.text)
     assert isinstance(i, (Goto, RunEnd))
     return i
 
 
-def invariant(inv: Invariant, f: Map) -> Invariant:
-    return replace(inv, expr=expr(inv.expr, f))
+def invariant(inv: Invariant, f: Map, memo: dict | None = None) -> Invariant:
+    return replace(inv, expr=expr(inv.expr, f, memo))

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from ..check.types import compatible, int_type, show_type
 from ..errors import at
+from ..ir.fold import first_true
 from ..ir.model import (BOOL, HARDIRQ, NMI, SOFTIRQ, TASK, Assign, Binop, Check, Const, Elem, Ite,
                         Slot, Type, Unop)
 from ..syntax import ast as A
@@ -205,9 +206,7 @@ def lifecycle_call(low, e: A.Call):
             raise at("E200", f"object_alloc() takes a pool, not {show_type(t)}", e.args[0].span,
                      "a pool")
         base = low.sym.live[t.name]
-        pick: object = Const(0)
-        for i in reversed(range(t.hi)):
-            pick = Ite(Binop("==", Slot(base + i), Const(0)), Const(i + 1), pick)
+        pick = first_true([Binop("==", Slot(base + i), Const(0)) for i in range(t.hi)])
         res = low.temp(Type("ref", 0, t.hi, t.name, nullable=True))
         effs = [Assign(Slot(res), pick, line)]
         effs += [Assign(Slot(base + i), Ite(Binop("==", Slot(res), Const(i + 1)), Const(1),

@@ -14,6 +14,7 @@ from dataclasses import dataclass
 from ..check.symbols import Symbols
 from ..check.types import Array, SType, Struct, compatible, int_type, show_type, size_of
 from ..errors import at
+from ..ir.fold import balanced
 from ..ir.model import BOOL, Assign, Binop, Check, Const, Elem, Expr, Ite, Op, Slot, Type, Unop
 from ..syntax import ast as A
 from .emit import Emitter
@@ -357,14 +358,11 @@ class ExprLowerer:
             self.scopes.pop()
             terms.append(self.as_bool(bv, bt, e.body.span))
         if e.kind == "count":
-            out: Expr = Const(0)
-            for t in terms:
-                out = Binop("+", out, Ite(t, Const(1), Const(0)))
-            return out, int_type(0, len(terms))
-        out = Const(1 if e.kind == "forall" else 0)
-        for t in terms:
-            out = Binop("and" if e.kind == "forall" else "or", out, t)
-        return out, BOOL
+            return balanced("+", [Ite(t, Const(1), Const(0)) for t in terms], 0), \
+                int_type(0, len(terms))
+        if e.kind == "forall":
+            return balanced("and", terms, 1), BOOL
+        return balanced("or", terms, 0), BOOL
 
     def call(self, e: A.Call):  # overridden by statement lowering (user functions, atomics)
         from .builtins import pure_call

@@ -9,23 +9,21 @@ points to is lost. It does miss a garbage cycle (two lost objects that point to 
 from __future__ import annotations
 
 from ..check.symbols import Symbols
+from ..errors import SpecError
 from ..check.types import size_of
+from ..ir.fold import balanced
 from ..ir.model import END, Binop, Const, Expr, Invariant, RunStart, Slot, Thread, Unop
 from ..ir.rename import substitute
 
+MAX_LEAK_TERMS = 200_000
+
 
 def _or(terms: list[Expr]) -> Expr:
-    out: Expr = Const(0)
-    for t in terms:
-        out = t if out == Const(0) else Binop("or", out, t)
-    return out
+    return balanced("or", terms, 0)
 
 
 def _and(terms: list[Expr]) -> Expr:
-    out: Expr = Const(1)
-    for t in terms:
-        out = t if out == Const(1) else Binop("and", out, t)
-    return out
+    return balanced("and", terms, 1)
 
 
 def quiescent(threads: list[Thread], ncpus: int) -> Expr:
@@ -66,6 +64,13 @@ def leak_invariants(sym: Symbols, threads: list[Thread]) -> list[Invariant]:
         if info.kind != "state" or info.type.kind != "ref" or info.type.name not in holders:
             continue
         holders[info.type.name].append((idx, field_slots.get(idx)))
+    for pool in dynamic:  # one term per object and reference: refuse what cannot be built
+        terms = sym.pools[pool].hi * len(holders[pool])
+        if terms > MAX_LEAK_TERMS:
+            raise SpecError("E013", f"the leak check of dynamic pool {pool} compares "
+                            f"{sym.pools[pool].hi} objects with {len(holders[pool])} references "
+                            f"to them: {terms} terms, more than {MAX_LEAK_TERMS}",
+                            expected=f"a smaller pool, or `disable leak \"...\";`")
     quiet = quiescent(threads, sym.cpus)
     out = []
     for pool in dynamic:

@@ -149,13 +149,15 @@ def compact(prog: Program, unused: set[int]) -> Program:
             new_index[i] = len(slots)
             slots.append(s)
     f = new_index.__getitem__
-    threads = [replace(t, code=tuple(rename.instr(i, f) for i in t.code), pc_slot=f(t.pc_slot),
+    memo: dict = {}  # one renaming: shared subexpressions stay shared
+    threads = [replace(t, code=tuple(rename.instr(i, f, memo) for i in t.code),
+                       pc_slot=f(t.pc_slot),
                        cpu_slot=f(t.cpu_slot), irq_slot=f(t.irq_slot),
                        preempt_slot=f(t.preempt_slot)) for t in prog.threads]
     mapped = tuple(replace(m, expr=rename.expr(m.expr, f), abstract=rename.expr(m.abstract, f),
                            concrete=rename.expr(m.concrete, f)) for m in prog.mapped)
     return Program(prog.spec_name, prog.path, prog.cpus, slots, threads,
-                   [rename.invariant(i, f) for i in prog.invariants],
+                   [rename.invariant(i, f, memo) for i in prog.invariants],
                    [[f(s) for s in row] for row in prog.occ], prog.constants, prog.source,
                    prog.checks_off, prog.silent, mapped, prog.abstract)
 

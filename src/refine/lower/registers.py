@@ -90,6 +90,7 @@ def allocate(code: list[Instr], slots: list[SlotInfo], local: list[int]) -> tupl
                 lo = min(slots[m].type.lo for m in members[r])
                 hi = max(slots[m].type.hi for m in members[r])
                 slots[r] = replace(slots[r], type=Type("int", min(lo, 0), max(hi, 0), "int"))
-    new_code = [rename.instr(i, lambda k: colour.get(k, k)) for i in code]
+    memo: dict = {}  # one renaming: shared subexpressions stay shared
+    new_code = [rename.instr(i, lambda k: colour.get(k, k), memo) for i in code]
     unused = {s for s, c in colour.items() if c != s}
     return new_code, unused

@@ -32,6 +32,16 @@ def _parser() -> Lark:
 _FILE = [""]  # the library file being parsed (empty for the user's spec), stamped on spans
 
 
+def _number(tok: Token) -> int:
+    """Decimal or 0x hex. C reads a leading zero as octal: refuse it rather than guess."""
+    text = str(tok)
+    if len(text) > 1 and text[0] == "0" and text[1] not in "xX":
+        raise SpecError("E001", f"number {text} has a leading zero: kspec numbers are decimal "
+                        "or hex, never octal", line=tok.line, col=tok.column,
+                        expected=f"{int(text, 10)} (decimal) or 0x... (hex)")
+    return int(text, 0)
+
+
 def _span(meta) -> A.Span:
     if getattr(meta, "empty", True):
         return A.NOWHERE
@@ -288,7 +298,7 @@ class _ToAst(Transformer):
         return A.Index(items[0], items[1], span=_span(meta))
 
     def e_num(self, meta, items):
-        return A.Num(int(str(items[0]), 0), span=_span(meta))
+        return A.Num(_number(items[0]), span=_span(meta))
 
     def e_true(self, meta, items):
         return A.BoolLit(True, span=_span(meta))
@@ -303,7 +313,7 @@ class _ToAst(Transformer):
         return A.Name(str(items[0]), span=_span(meta))
 
     def e_object(self, meta, items):
-        return A.Object(str(items[0]), int(str(items[1]), 0), span=_span(meta))
+        return A.Object(str(items[0]), _number(items[1]), span=_span(meta))
 
     def e_call(self, meta, items):
         name, *args = items
@@ -411,10 +421,13 @@ def parse_text(text: str, path: str = "<spec>", library: bool = False) -> A.Spec
     try:
         spec = _ToAst().transform(tree)
     except (RecursionError, VisitError) as e:
+        if isinstance(e, VisitError) and isinstance(e.orig_exc, SpecError):
+            raise err(e.orig_exc.code, e.orig_exc.message, e.orig_exc.line, e.orig_exc.col,
+                      e.orig_exc.expected) from None
         if isinstance(e, VisitError) and not isinstance(e.orig_exc, RecursionError):
             raise
-        raise err("E013", "the spec nests too deeply to parse (a very long else-if chain?)") \
-            from None
+        raise err("E013", "the spec nests too deeply to parse (a very long expression or "
+                  "else-if chain?)") from None
     finally:
         _FILE[0] = ""
     return A.Spec(spec.name, spec.decls, path=path, source=text, span=spec.span)
@@ -423,13 +436,17 @@ def parse_text(text: str, path: str = "<spec>", library: bool = False) -> A.Spec
 def parse_file(path: str) -> A.Spec:
     p = Path(path)
     try:
-        data = p.read_bytes()
+        with p.open("rb") as f:  # never more than the limit: a huge file, or /dev/zero
+            data = f.read(MAX_BYTES + 1)
     except FileNotFoundError:
         raise SpecError("E010", f"no such file: {path}", path) from None
     except IsADirectoryError:
         raise SpecError("E010", f"{path} is a directory, not a spec file", path) from None
     except OSError as e:
         raise SpecError("E010", f"cannot read {path}: {e.strerror}", path) from None
+    if len(data) > MAX_BYTES:
+        raise SpecError("E013", f"{path} is larger than {MAX_BYTES} bytes", path,
+                        expected="a spec of at most 2 MB")
     if b"\x00" in data:
         raise SpecError("E011", f"{path} is a binary file, not a spec", path,
                         expected="a UTF-8 text file")

@@ -46,7 +46,8 @@ class Verdict:
                     "violation were not checked")
         if self.verdict == REFINES:
             scope = ("for every execution of the scenario" if p.complete and o.complete
-                     else f"up to {p.amount()}")
+                     else f"up to {p.amount()} (its own properties: "
+                     f"{'every execution' if o.complete else 'up to ' + o.amount()})")
             return f"REFINES {self.abstract} {scope} ({p.engine}; its own properties hold)"
         why = p.reason if p.verdict == INCONCLUSIVE else o.reason
         return f"INCONCLUSIVE: {why} ({p.engine})"

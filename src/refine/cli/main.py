@@ -106,17 +106,33 @@ def verify(spec: str = SpecArg,
     except SpecError as e:
         _fail(e)
     limits = Limits(timeout=timeout, memory_mb=memory)
+    result = guarded(engine, lambda: search(prog, spec, _overrides(const), only, engine, depth,
+                                            unit, limits, query_timeout))
+    result.stats["peak_mb"] = round(peak_rss_mb())
+    _report(prog, result, full, itf, as_json, html)
+    raise typer.Exit(result.exit_code)
+
+
+def search(prog, spec: str, overrides: dict, only, engine: Engine, depth, unit: Unit,
+           limits: Limits, query_timeout: float, refines: bool = False):
+    """Run the chosen engine on prog (the symbolic one also on the spec with loops cut
+    short), with the live progress line on a terminal."""
     from .progress import Progress
+    with Progress() as line:
+        if engine == Engine.explicit:
+            from ..engines.explicit import search as explicit
+            return explicit(prog, depth or 500, limits, progress=line.explicit)
+        from ..engines.cut_first import CUT_AT, check_cut_first
+        cut = load(spec, overrides, only, unroll_cap=CUT_AT, refines=refines)
+        return check_cut_first(prog, cut, depth or 12, unit.value, limits, query_timeout,
+                               progress=line.symbolic)
+
+
+def guarded(engine: Engine, run):
+    """run(), with an interrupt or exhausted memory reported as inconclusive (exit 3) and a
+    trace the semantics reject as an internal error."""
     try:
-        with Progress() as line:
-            if engine == Engine.explicit:
-                from ..engines.explicit import search
-                result = search(prog, depth or 500, limits, progress=line.explicit)
-            else:
-                from ..engines.cut_first import CUT_AT, check_cut_first
-                cut = load(spec, _overrides(const), only, unroll_cap=CUT_AT)
-                result = check_cut_first(prog, cut, depth or 12, unit.value, limits,
-                                         query_timeout, progress=line.symbolic)
+        return run()
     except ReplayError as e:
         _internal(f"the {engine.value} engine returned a trace the semantics reject: {e}")
     except KeyboardInterrupt:
@@ -125,34 +141,43 @@ def verify(spec: str = SpecArg,
     except MemoryError:
         typer.echo("refine: out of memory; INCONCLUSIVE", err=True)
         raise typer.Exit(3)
-    result.stats["peak_mb"] = round(peak_rss_mb())
-    _report(prog, result, full, itf, as_json, html)
-    raise typer.Exit(result.exit_code)
+
+
+def write_trace(prog, data: dict | None, itf: Optional[str], html: Optional[str]) -> None:
+    """The counterexample (ITF form) to the files asked for; an unwritable one is exit 2."""
+    from ..trace import itf as itf_format
+    if data is None:
+        return
+    try:
+        if itf:
+            itf_format.write(itf, data)
+        if html:
+            from ..trace.html import write_report
+            write_report(html, data, prog=prog)
+    except OSError as e:
+        _unwritable(e)
+
+
+def say_written(found: bool, itf: Optional[str], html: Optional[str]) -> None:
+    for path, what in ((itf, "trace"), (html, "report")):
+        if path:
+            typer.echo(f"{what} written to {path}" if found
+                       else f"no counterexample: {path} not written")
 
 
 def _report(prog, result, full: bool, itf: Optional[str], as_json: bool,
             html: Optional[str] = None) -> None:
-    from ..trace import itf as itf_format
-    from .output import result_json
+    from ..trace.itf import to_itf
+    from .output import result_json, trace_meta
     from .screen import echo_result
-    meta = {"engine": result.engine, "bounds": result.bounds, "unit": result.unit,
-            "depth": result.depth}
-    try:
-        if itf and result.trace is not None:
-            itf_format.write(itf, prog, result.trace, meta)
-        if html and result.trace is not None:
-            from ..trace.html import write_report
-            write_report(html, itf_format.to_itf(prog, result.trace, meta), prog=prog)
-    except OSError as e:
-        _unwritable(e)
+    found = result.trace is not None
+    write_trace(prog, to_itf(prog, result.trace, trace_meta(result)) if found else None, itf,
+                html)
     if as_json:
         typer.echo(json.dumps(result_json(prog, result), indent=1))
         return
     echo_result(prog, result, full)
-    for path, what in ((itf, "trace"), (html, "report")):
-        if path:
-            typer.echo(f"{what} written to {path}" if result.trace is not None
-                       else f"no counterexample: {path} not written")
+    say_written(found, itf, html)
 
 
 @app.command()

@@ -7,9 +7,14 @@ from ..trace.render import checked
 SCHEMA = 1  # bump when a field changes meaning or goes away
 
 
-def result_json(prog, result) -> dict:
-    meta = {"engine": result.engine, "bounds": result.bounds, "unit": result.unit,
+def trace_meta(result) -> dict:
+    """What a trace file's #meta says of the run that found it."""
+    return {"engine": result.engine, "bounds": result.bounds, "unit": result.unit,
             "depth": result.depth}
+
+
+def result_json(prog, result) -> dict:
+    meta = trace_meta(result)
     v = result.trace.violation if result.trace is not None else None
     return {
         "schema": SCHEMA,

@@ -11,9 +11,9 @@ from ..errors import SpecError
 from ..load import load
 from ..refinement.check import run
 from ..refinement.report import render
-from ..trace.trace import ReplayError
-from .main import (ConstOpt, Engine, SpecArg, Unit, _fail, _internal, _overrides, _unwritable,
-                   app)
+from .main import (ConstOpt, Engine, SpecArg, Unit, _fail, _overrides, app, guarded, say_written,
+                   search, write_trace)
+from .output import trace_meta
 
 
 @app.command()
@@ -41,49 +41,24 @@ def refines(spec: str = SpecArg,
         _fail(e)
     limits = Limits(timeout=timeout, memory_mb=memory)
 
-    def search(product: bool):
+    def one(product: bool):
         prog = load(spec, overrides, refines=product)
-        if engine == Engine.explicit:
-            from ..engines.explicit import search as explicit
-            return prog, explicit(prog, depth or 500, limits)
-        from ..engines.cut_first import CUT_AT, check_cut_first
-        cut = load(spec, overrides, unroll_cap=CUT_AT, refines=product)
-        return prog, check_cut_first(prog, cut, depth or 12, unit.value, limits, 120.0)
+        return prog, search(prog, spec, overrides, None, engine, depth, unit, limits, 120.0,
+                            refines=product)
 
-    try:
-        verdict = run(search)
-    except ReplayError as e:
-        _internal(f"the {engine.value} engine returned a trace the semantics reject: {e}")
-    except KeyboardInterrupt:
-        typer.echo("\nrefine: interrupted; INCONCLUSIVE", err=True)
-        raise typer.Exit(3)
-    except MemoryError:
-        typer.echo("refine: out of memory; INCONCLUSIVE", err=True)
-        raise typer.Exit(3)
+    verdict = guarded(engine, lambda: run(one))
     verdict.product.stats["peak_mb"] = round(peak_rss_mb())
     p = verdict.product
     trace = None
     if p.trace is not None:
         from ..trace.itf import to_itf
-        trace = to_itf(verdict.prog, p.trace, {
-            "engine": p.engine, "bounds": p.bounds, "unit": p.unit, "depth": p.depth,
-            "refines": verdict.abstract, "kind": verdict.kind})
-    try:
-        if itf and trace is not None:
-            with open(itf, "w") as f:
-                f.write(json.dumps(trace, indent=1) + "\n")
-        if html and trace is not None:
-            from ..trace.html import write_report
-            write_report(html, trace, prog=verdict.prog)
-    except OSError as e:
-        _unwritable(e)
+        trace = to_itf(verdict.prog, p.trace, {**trace_meta(p), "refines": verdict.abstract,
+                                               "kind": verdict.kind})
+    write_trace(verdict.prog, trace, itf, html)
     if as_json:
         from .output import refinement_json
         typer.echo(json.dumps(refinement_json(verdict, trace), indent=1))
         raise typer.Exit(verdict.exit_code)
     typer.echo(render(verdict))
-    for path, what in ((itf, "trace"), (html, "report")):
-        if path:
-            typer.echo(f"{what} written to {path}" if trace is not None
-                       else f"no counterexample: {path} not written")
+    say_written(trace is not None, itf, html)
     raise typer.Exit(verdict.exit_code)

@@ -58,9 +58,10 @@ def to_itf(prog: Program, trace: Trace, meta: dict) -> dict:
     return {"#meta": head, "vars": names, "states": states}
 
 
-def write(path: str, prog: Program, trace: Trace, meta: dict) -> None:
+def write(path: str, data: dict) -> None:
+    """Save a trace in its ITF form (to_itf)."""
     with open(path, "w") as f:
-        json.dump(to_itf(prog, trace, meta), f, indent=1)
+        json.dump(data, f, indent=1)
         f.write("\n")
 
 

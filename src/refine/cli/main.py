@@ -2,9 +2,11 @@
 or usage, 3 inconclusive (limits, solver unknown, loop bound reached), 4 internal error."""
 from __future__ import annotations
 
+import ctypes
 import json
 import os
 import random
+import signal
 import sys
 import time
 from enum import Enum
@@ -12,7 +14,7 @@ from typing import List, Optional
 
 import typer
 
-from ..engines.limits import Limits, peak_rss_mb
+from ..engines.limits import Limits, interrupt, interrupted, peak_rss_mb
 from ..errors import SpecError
 from ..load import load
 from ..trace.render import checked
@@ -131,6 +133,16 @@ def search(prog, spec: str, overrides: dict, only, engine: Engine, depth, unit: 
 def guarded(engine: Engine, run):
     """run(), with an interrupt or exhausted memory reported as inconclusive (exit 3) and a
     trace the semantics reject as an internal error."""
+    def on_sigint(signum, frame):
+        if interrupted():  # a second Ctrl-C: stop at once
+            raise KeyboardInterrupt
+        interrupt()
+
+    interrupt(False)
+    try:
+        previous = signal.signal(signal.SIGINT, on_sigint)
+    except ValueError:  # not the main thread: Ctrl-C stays the default
+        previous = None
     try:
         return run()
     except ReplayError as e:
@@ -138,9 +150,17 @@ def guarded(engine: Engine, run):
     except KeyboardInterrupt:
         typer.echo("\nrefine: interrupted; INCONCLUSIVE", err=True)
         raise typer.Exit(3)
+    except ctypes.ArgumentError as e:  # Ctrl-C inside a call into Z3 arrives wrapped in this
+        if "KeyboardInterrupt" not in str(e):
+            raise
+        typer.echo("\nrefine: interrupted; INCONCLUSIVE", err=True)
+        raise typer.Exit(3)
     except MemoryError:
         typer.echo("refine: out of memory; INCONCLUSIVE", err=True)
         raise typer.Exit(3)
+    finally:
+        if previous is not None:
+            signal.signal(signal.SIGINT, previous)
 
 
 def write_trace(prog, data: dict | None, itf: Optional[str], html: Optional[str]) -> None:

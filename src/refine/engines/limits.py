@@ -6,6 +6,22 @@ import time
 from dataclasses import dataclass, field
 
 
+_interrupted = False  # Ctrl-C was pressed: every run stops at its next check of the limits
+
+
+def interrupt(on: bool = True) -> None:
+    """Ask the running search to stop (on=False: a new run starts); it reports how far it got,
+    as inconclusive. A flag, not an exception: a KeyboardInterrupt raised inside Z3's Python
+    bindings (in a ctypes call or an object's __del__) is swallowed or turned into another
+    error."""
+    global _interrupted
+    _interrupted = on
+
+
+def interrupted() -> bool:
+    return _interrupted
+
+
 def peak_rss_mb() -> float:
     """Peak resident memory of this process in MiB (Linux reports KiB)."""
     return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
@@ -24,6 +40,8 @@ class Limits:
         return max(0.0, self.timeout - (time.monotonic() - self.start))
 
     def exceeded(self, states: int) -> str | None:
+        if _interrupted:
+            return "interrupted (Ctrl-C)"
         if self.timeout is not None and time.monotonic() - self.start > self.timeout:
             return f"time limit of {self.timeout:g} s reached"
         if self.max_states is not None and states > self.max_states:

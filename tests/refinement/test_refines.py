@@ -84,7 +84,7 @@ def test_box_two_fields_holding_one_object_compare_unequal():
     assert "what act_compare() returns" in out
     assert re.search(r"gives\s+false", out) and re.search(r"requires\s+true", out)
     # both fields really hold the same object in the abstract state
-    assert re.search(r"field\[F0\]\s+Obj#0", out) and re.search(r"field\[F1\]\s+Obj#0", out)
+    assert re.search(r"field\[0\]\s+Obj#0", out) and re.search(r"field\[1\]\s+Obj#0", out)
 
 
 def test_box_hands_a_kf_rcu_kfunc_the_box():
@@ -100,16 +100,16 @@ def test_a_refinement_trace_exported_reloads_and_replays(tmp_path):
     assert code == 1
     data = json.loads(path.read_text())
     assert data["#meta"]["refines"] == "kptr_slot" and data["#meta"]["kind"] == "observation"
-    assert "kptr_slot.field[F0]" in data["vars"]  # the abstract state travels with the trace
+    assert "kptr_slot.field[0]" in data["vars"]  # the abstract state travels with the trace
     trace = itf_py.trace_from_json(data)
     assert len(trace.states) == 7
     code, out = run_cli("replay", BOX, str(path))
     assert code == 1 and "VIOLATED refinement: what act_load() returns, in load differs" in out
     # a hand-edited abstract value is rejected at its step
-    data["states"][5]["kptr_slot.field[F0]"] = "NULL"
+    data["states"][5]["kptr_slot.field[0]"] = "NULL"
     path.write_text(json.dumps(data))
     code, out = run_cli("replay", BOX, str(path))
-    assert code == 2 and "step 5" in out and "kptr_slot.field[F0]" in out
+    assert code == 2 and "step 5" in out and "kptr_slot.field[0]" in out
 
 
 ABSTRACT = (SPECS / "counter.kspec").read_text() + """
@@ -145,3 +145,61 @@ def test_mapping_errors_name_the_clause(tmp_path, handler, code, message):
         assert rc == 0, out
     else:
         assert rc == 2 and f"error[{code}]" in out and message in out and ":6:" in out, out
+
+
+def test_the_start_lines_run_only_when_their_condition_holds():
+    """started_counter starts after START increments; its two `start` lines each run one
+    abstract increment when the design's initial state has it. Ignoring `when` would give the
+    initial-state failure for START=0 and START=1."""
+    path = str(SPECS / "started_counter.kspec")
+    for start in ("0", "1", "2"):
+        code, out = run_cli("refines", path, "-D", f"START={start}")
+        assert code == 0 and "REFINES counter for every execution" in out, (start, out)
+
+
+@pytest.mark.parametrize("engine", ["explicit", "symbolic"])
+def test_an_abstract_size_too_small_is_inconclusive_never_a_pass(tmp_path, engine):
+    """sized_counter's four increments need `refines counter(MAX = INCS)`; without it the
+    abstract counter (MAX = 3) cannot count the fourth. The product run checks only the
+    refinement, so that write must be reported as the abstract spec's bound, not end the
+    execution unseen (which made this a REFINES)."""
+    (tmp_path / "counter.kspec").write_text((SPECS / "counter.kspec").read_text())
+    spec = tmp_path / "design.kspec"
+    spec.write_text((SPECS / "sized_counter.kspec").read_text()
+                    .replace("refines counter(MAX = INCS)", "refines counter"))
+    code, out = run_cli("refines", str(spec), "--engine", engine)
+    assert code == 3, out
+    assert "INCONCLUSIVE: a bound of the model was reached" in out
+    assert "a value written to n is outside its type" in out
+
+
+@pytest.mark.parametrize("engine", ["explicit", "symbolic"])
+def test_a_crash_inside_the_abstract_action_is_a_step_not_enabled(tmp_path, engine):
+    """put(i) writes a[i]; the design's second increment asks for a[2] of a 2-element array.
+    The abstract action cannot take that step: a failure, not an execution cut short."""
+    (tmp_path / "arr.kspec").write_text(
+        "spec arr;\nvar a: [0..1] int[0..3];\nfn put(i: int[0..3]) { atomic { a[i] = 1; } }\n"
+        "handler h() { put(1); }\nscenario { cpus = 1; run h on cpu 0 in task; }\n")
+    spec = tmp_path / "design.kspec"
+    spec.write_text(
+        "spec design;\nvar c: int[0..3];\n"
+        "refines arr { a[i] = (i >= 1 && i <= c) ? 1 : 0; }\n"
+        "handler h() { let v = atomic_inc_return(c) maps put(v); }\n"
+        "scenario { cpus = 1; run h on cpu 0 in task times 2; }\n")
+    code, out = run_cli("refines", str(spec), "--engine", engine)
+    assert code == 1, out
+    assert "DOES NOT REFINE arr: abstract step not enabled at step 2" in out
+    assert "reads through NULL or outside an array" in out
+
+
+@pytest.mark.parametrize("binding,message", [
+    ("MAXX = 4", "counter has no constant `MAXX`"),
+    ("MAX = 4, MAX = 5", "`MAX` is set twice"),
+])
+def test_setting_an_abstract_constant_is_checked(tmp_path, binding, message):
+    (tmp_path / "counter.kspec").write_text((SPECS / "counter.kspec").read_text())
+    spec = tmp_path / "design.kspec"
+    spec.write_text((SPECS / "sized_counter.kspec").read_text()
+                    .replace("MAX = INCS", binding))
+    code, out = run_cli("check", str(spec))
+    assert code == 2 and "error[E510]" in out and message in out and ":9:" in out, out

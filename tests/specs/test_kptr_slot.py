@@ -28,7 +28,7 @@ def mutant(tmp_path, old: str, new: str, extra: str = "") -> str:
 def test_two_fields_come_to_hold_the_same_object(tmp_path):
     """Through act_acquire, so the equal-pointers guarantee is exercised with equal objects."""
     spec = mutant(tmp_path, "", "",
-                  "invariant never_same: !(field[F0] != NULL && field[F0] == field[F1]);\n")
+                  "invariant never_same: !(field[0] != NULL && field[0] == field[1]);\n")
     r = search(load(spec, only=["never_same"]))
     assert r.verdict == "violated" and len(r.trace) == 8
     assert r.trace.steps[-1].thread_name == "read"

@@ -164,5 +164,5 @@ def test_assert_with_message_and_escapes():
 def test_quantifiers_parse(kind):
     s = parse_text(f"invariant i: {kind} j in Job: (owner[j] == IDLE);")
     q = s.decls[0].expr
-    assert q == A.Quant(kind, "j", "Job", A.Binary("==", A.Index(A.Name("owner"), A.Name("j")),
+    assert q == A.Quant(kind, "j", A.Domain(name="Job"), A.Binary("==", A.Index(A.Name("owner"), A.Name("j")),
                                                      A.Name("IDLE")))

@@ -178,9 +178,9 @@ class Symbols:
             return Dom("enum", len(e.names), 0, d.name, e)
         raise at("E100", f"unknown index set `{d.name}`", d.span, "a pool, an enum, cpu or lo..hi")
 
-    def domain_values(self, name: str, span) -> tuple[Dom, list[tuple[int, Type]]]:
+    def domain_values(self, d: A.Domain) -> tuple[Dom, list[tuple[int, Type]]]:
         """The values of a finite set usable in `for` and quantifiers, with their types."""
-        dom = self.resolve_domain(A.Domain(name=name, span=span))
+        dom = self.resolve_domain(d)
         if dom.kind == "pool":
             return dom, [(i + 1, dom.elem) for i in range(dom.size)]
         return dom, [(i + dom.lo, dom.elem) for i in range(dom.size)]

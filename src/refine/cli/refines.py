@@ -59,6 +59,6 @@ def refines(spec: str = SpecArg,
         from .output import refinement_json
         typer.echo(json.dumps(refinement_json(verdict, trace), indent=1))
         raise typer.Exit(verdict.exit_code)
-    typer.echo(render(verdict))
+    typer.echo(render(verdict, const))
     say_written(trace is not None, itf, html)
     raise typer.Exit(verdict.exit_code)

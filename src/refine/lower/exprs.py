@@ -350,7 +350,7 @@ class ExprLowerer:
         return Ite(c, tv, ov), tt
 
     def _quant(self, e: A.Quant) -> tuple[Expr, Type]:
-        _, values = self.sym.domain_values(e.domain, e.span)
+        _, values = self.sym.domain_values(e.domain)
         terms = []
         for v, vt in values:
             self.scopes.append({e.var: ("const", v, vt)})

@@ -9,10 +9,12 @@ behaviour can, and the failure is a real one.
 from __future__ import annotations
 
 from dataclasses import replace
+from itertools import product
 
 from ..check.types import Array, compatible, show_type, size_of
 from ..errors import at
-from ..ir.model import (BOOL, CUT, Assign, Binop, Branch, Check, Const, Goto, Ite, Mapped, Op,
+from ..ir.fold import balanced
+from ..ir.model import (BOOL, CUT, Assign, Binop, Branch, Check, Const, Elem, Goto, Ite, Mapped, Op,
                         Slot, Type, Unop)
 from ..syntax import ast as A
 from .emit import Label
@@ -141,10 +143,50 @@ class Refinement:
             sym.checks_off, sym.tenv = saved_off, saved_tenv
         code = low.out.code
         for i in range(start, len(code)):
-            if isinstance(code[i], Op) and any(isinstance(e, Check) for e in code[i].effects):
-                code[i] = replace(code[i], effects=tuple(_enabled(e, text)
-                                                         for e in code[i].effects))
+            if isinstance(code[i], Op):
+                code[i] = replace(code[i], effects=tuple(
+                    x for e in code[i].effects for x in self._guarded(_enabled(e, text), text)))
         return r
+
+    def _guarded(self, e, text: str):
+        """e with explicit checks before it. A product run checks only `refinement` and loop
+        bounds, so a crash inside the abstract action (a NULL or out-of-range index, a division
+        by zero) would end the execution unseen: it is the abstract step not being enabled. A
+        value written outside its type is a bound of the abstract spec: inconclusive."""
+        if isinstance(e, Check):
+            exprs = [e.cond]
+        else:
+            exprs = [e.value] + ([e.target] if isinstance(e.target, Elem) else [])  # its index too
+        out = []
+        safe = balanced("and", [c for x in exprs if (c := _safe(x)) is not None], 1)
+        if safe != Const(1):
+            out.append(Check(safe, "refinement", f"{KINDS['enabled']}: `{text}`: the abstract "
+                             "action reads through NULL or outside an array", e.line))
+        if isinstance(e, Assign):
+            out.append(self._in_type(e))
+        return tuple(out) + (e,)
+
+    def _in_type(self, e: Assign) -> Check:
+        slots = self.sym.slots
+        if isinstance(e.target, Slot):
+            offsets, where = [e.target.index], None
+        else:
+            t = e.target
+            offsets = sorted({t.base + sum(k * st for k, st in zip(ks, t.strides))
+                              for ks in product(*(range(n) for n in t.sizes))})
+            where = balanced("+", [Const(t.base)] + [Binop("*", _offset(x, ref), Const(st))
+                                                     for x, st, ref in zip(t.indices, t.strides,
+                                                                            t.null_based)], 0)
+        terms = []
+        for o in (o for o in offsets if o < len(slots)):
+            ty = slots[o].type
+            ok = Binop("and", Binop(">=", e.value, Const(ty.lo)),
+                       Binop("<=", e.value, Const(ty.hi)))
+            terms.append(ok if where is None else Binop("or", Binop("!=", where, Const(o)), ok))
+        name = slots[offsets[0]].name.removeprefix(self.prefix)
+        return Check(balanced("and", terms, 1), "unwind", f"the abstract spec's bound: a value "
+                     f"written to {name} is outside its type; raise it (refines "
+                     f"{self.name}(...) sets its constants)", e.line)
 
     def _action(self, low, act: A.MapAction, k: int, text: str, start: bool = False) -> None:
         fn = self.sym.fns.get(self.prefix + act.name)
@@ -186,10 +228,19 @@ class Refinement:
     def start(self, low) -> None:
         """`start A(...), B(...);`: the abstract actions that lead from the abstract spec's
         initial state to where the design's scenario starts (an object installed before it),
-        run in the initial state as if by the scenario's first entry."""
+        run in the initial state as if by the scenario's first entry. `when (c)` runs a line
+        only if c holds in the design's initial state (a size the scenario chooses)."""
         low.direct += 1
-        for k, act in enumerate(self.prod.decl.start):
-            self._action(low, act, k, low.snippet(act.span), start=True)
+        for line in self.prod.decl.start:
+            skip = None
+            if line.when is not None:
+                cv, ct = low.expr(line.when)
+                skip = Label()
+                low.out.branch(Unop("not", low.as_bool(cv, ct, line.when.span)), skip)
+            for k, act in enumerate(line.actions):
+                self._action(low, act, k, low.snippet(act.span), start=True)
+            if skip is not None:
+                low.out.place(skip)
         low.direct -= 1
 
     def _pair(self, low, act, k, ot: Type, rt: Type) -> tuple[int, int]:
@@ -229,6 +280,42 @@ def _most_steps(code, first: int) -> int:
         else:
             most[i] = most[i + 1]
     return most[first] if first < n else 0
+
+
+def _offset(x, is_ref: bool):
+    return Binop("-", x, Const(1)) if is_ref else x
+
+
+def _safe(e):
+    """The condition under which evaluating e raises nothing (None: always), with the
+    evaluator's short-circuits: `and`, `or` and ?: evaluate their right side only when needed."""
+    if isinstance(e, Elem):
+        terms = []
+        for x, size, ref in zip(e.indices, e.sizes, e.null_based):
+            inner = _safe(x)
+            if inner is not None:
+                terms.append(inner)
+            lo, hi = (1, size) if ref else (0, size - 1)
+            terms += [Binop(">=", x, Const(lo)), Binop("<=", x, Const(hi))]
+        return balanced("and", terms, 1)
+    if isinstance(e, Unop):
+        return _safe(e.a)
+    if isinstance(e, Ite):
+        c, t, o = _safe(e.cond), _safe(e.then), _safe(e.other)
+        if t is None and o is None:
+            return c
+        branch = Ite(e.cond, t or Const(1), o or Const(1))
+        return branch if c is None else Binop("and", c, branch)
+    if isinstance(e, Binop):
+        a, b = _safe(e.a), _safe(e.b)
+        if e.op in ("/", "%"):
+            b = Binop("!=", e.b, Const(0)) if b is None else Binop("and", b,
+                                                                    Binop("!=", e.b, Const(0)))
+        if b is not None and e.op in ("and", "or"):  # b runs only when a does not decide
+            b = Binop("or", e.a if e.op == "or" else Unop("not", e.a), b)
+        parts = [x for x in (a, b) if x is not None]
+        return balanced("and", parts, 1) if parts else None
+    return None
 
 
 def _assign(slot: int, v, act):

@@ -276,7 +276,7 @@ class ThreadLowerer(ExprLowerer):
         self.out.place(done)
 
     def s_for(self, s: A.For) -> None:
-        _, values = self.sym.domain_values(s.domain, s.span)
+        _, values = self.sym.domain_values(s.domain)
         done = Label()
         for v, vt in values:
             again = Label()

@@ -71,9 +71,31 @@ def product(concrete: A.Spec) -> Product:
     renamed = _names(abstract, concrete, prefix)
     kept = tuple(_Renamer(renamed).decl(d) for d in abstract.decls if isinstance(d, KEPT)
                  and not (isinstance(d, A.EnumDecl) and d.name not in renamed))
-    merged = A.Spec(concrete.name, kept + concrete.decls, path=concrete.path,
+    kept = _bind_consts(kept, decl, abstract, prefix)
+    # constants are evaluated in order before anything else, so the design's come first: an
+    # abstract size may be set to one of them
+    consts = tuple(d for d in concrete.decls if isinstance(d, A.ConstDecl))
+    rest = tuple(d for d in concrete.decls if not isinstance(d, A.ConstDecl))
+    merged = A.Spec(concrete.name, consts + kept + rest, path=concrete.path,
                     source=concrete.source, span=concrete.span)
     return Product(merged, decl, abstract, prefix, renamed)
+
+
+def _bind_consts(kept: tuple, decl: A.RefinesDecl, abstract: A.Spec, prefix: str) -> tuple:
+    """`refines kptr_slot(NOBJS = 3)`: the abstract spec instantiated with the design's sizes
+    (as TLA+'s INSTANCE ... WITH). The value is the design's expression, in the design's names."""
+    own = {d.name for d in abstract.decls if isinstance(d, A.ConstDecl)}
+    given: dict[str, A.Expr] = {}
+    for name, value, span in decl.consts:
+        if name not in own:
+            raise at("E510", f"{decl.spec} has no constant `{name}`", span,
+                     "one of: " + ", ".join(sorted(own)) if own else "no constant to set")
+        if name in given:
+            raise at("E510", f"`{name}` is set twice", span)
+        given[name] = value
+    return tuple(replace(d, value=given[d.name[len(prefix):]])
+                 if isinstance(d, A.ConstDecl) and d.name[len(prefix):] in given else d
+                 for d in kept)
 
 
 def _names(abstract: A.Spec, concrete: A.Spec, prefix: str) -> dict[str, str]:
@@ -134,7 +156,7 @@ class _Renamer:
         if isinstance(s, A.Block):
             return self.block(s, bound)
         if isinstance(s, A.For):
-            return replace(s, domain=self._n(s.domain, frozenset()),
+            return replace(s, domain=self.node(s.domain, bound),
                            body=self.block(s.body, bound | {s.var}))
         if isinstance(s, A.Atomic):
             return replace(s, body=self.block(s.body, bound))
@@ -166,7 +188,7 @@ class _Renamer:
             return replace(n, name=self._n(n.name, frozenset()) if n.name else None,
                            lo=self.node(n.lo, bound), hi=self.node(n.hi, bound))
         if isinstance(n, A.Quant):
-            return replace(n, domain=self._n(n.domain, frozenset()),
+            return replace(n, domain=self.node(n.domain, bound),
                            body=self.node(n.body, bound | {n.var}))
         if isinstance(n, A.Block):
             return self.block(n, bound)

@@ -57,7 +57,8 @@ def observation(v: Verdict) -> str:
     return "\n".join(out)
 
 
-def render(v: Verdict) -> str:
+def render(v: Verdict, defines: list[str] | None = None) -> str:
+    """The report; defines: the run's `-D` settings, repeated in the commands it suggests."""
     p = v.product
     out = [f"spec:     {v.prog.spec_name} ({v.prog.path})",
            f"refines:  {v.abstract}",
@@ -84,7 +85,8 @@ def render(v: Verdict) -> str:
             out.append(observation(v))
         out += ["", abstract_table(v), ""]
     elif v.verdict == OWN:
-        out += [f"the design's own counterexample: refine verify {v.prog.path}", ""]
+        flags = "".join(f" -D {d}" for d in defines or ())
+        out += [f"the design's own counterexample: refine verify {v.prog.path}{flags}", ""]
     out.append(v.summary())
     stats = ", ".join(f"{k} {x}" for k, x in p.stats.items())
     if stats:

@@ -131,7 +131,7 @@ class Cond(Node):
 class Quant(Node):
     kind: str  # forall | exists | count
     var: str
-    domain: str
+    domain: "Domain"  # a pool, an enum, cpu, thread or lo..hi
     body: "Expr"
 
 
@@ -197,7 +197,7 @@ class While(Node):
 @dataclass(frozen=True)
 class For(Node):
     var: str
-    domain: str
+    domain: "Domain"
     body: "Block"
 
 
@@ -378,7 +378,8 @@ class RefinesDecl(Node):
     pools: tuple[tuple[str, str, Span], ...]  # (abstract pool, concrete pool, where)
     hidden: tuple[tuple[str, Span], ...]
     maps: tuple[VarMap, ...]
-    start: tuple[MapAction, ...] = ()  # abstract actions before the scenario starts
+    start: tuple[Maps, ...] = ()  # abstract actions before the scenario starts (when c holds)
+    consts: tuple[tuple[str, Expr, Span], ...] = ()  # abstract constants the design sets
 
 
 Decl = (ConstDecl | EnumDecl | StructDecl | PoolDecl | VarDecl | FnDecl | HandlerDecl

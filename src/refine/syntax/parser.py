@@ -215,15 +215,23 @@ class _ToAst(Transformer):
 
     # refinement mappings
     def refines_decl(self, meta, items):
-        name, *parts = items
+        name, consts, *parts = items
         pools = tuple(p[1] for p in parts if p[0] == "pool")
         hidden = tuple(h for p in parts if p[0] == "hidden" for h in p[1])
         maps = tuple(p[1] for p in parts if p[0] == "map")
-        start = tuple(a for p in parts if p[0] == "start" for a in p[1])
-        return A.RefinesDecl(str(name), pools, hidden, maps, start, span=_span(meta))
+        start = tuple(p[1] for p in parts if p[0] == "start")
+        return A.RefinesDecl(str(name), pools, hidden, maps, start, consts or (),
+                             span=_span(meta))
+
+    def refine_with(self, meta, items):
+        return tuple(items)
+
+    def const_bind(self, meta, items):
+        return (str(items[0]), items[1], _span(meta))
 
     def r_start(self, meta, items):
-        return ("start", tuple(items))
+        *actions, when = items
+        return ("start", A.Maps(tuple(actions), when, span=_span(meta)))
 
     def r_pool(self, meta, items):
         return ("pool", (str(items[0]), str(items[1]), _span(meta)))
@@ -245,7 +253,7 @@ class _ToAst(Transformer):
         return A.While(items[0], items[1], items[2], span=_span(meta))
 
     def s_for(self, meta, items):
-        return A.For(str(items[0]), str(items[1]), items[2], span=_span(meta))
+        return A.For(str(items[0]), items[1], items[2], span=_span(meta))
 
     def s_return(self, meta, items):
         return A.Return(items[0], span=_span(meta))
@@ -320,7 +328,7 @@ class _ToAst(Transformer):
         return A.Call(str(name), tuple(a for a in args if a is not None), span=_span(meta))
 
     def e_quant(self, meta, items):
-        return A.Quant(str(items[0]), str(items[1]), str(items[2]), items[3], span=_span(meta))
+        return A.Quant(str(items[0]), str(items[1]), items[2], items[3], span=_span(meta))
 
 
 def _unquote(tok) -> str:

@@ -133,3 +133,19 @@ def test_ctrl_c_anywhere_in_the_symbolic_engine_is_inconclusive(long_spec):
         assert p.returncode in (3, 130), (delay, p.returncode, out, err)
         assert "Traceback" not in out + err and "INTERNAL" not in err, (delay, err)
         assert "HOLDS" not in out
+
+
+@pytest.mark.parametrize("command", ["verify", "refines"])
+def test_without_memory_the_machine_s_memory_is_the_limit(monkeypatch, command):
+    """A search past the default limit (80% of the machine's memory) ends inconclusive with
+    how far it got, not killed by the system with no verdict. 1 MiB stands for it here."""
+    import refine.cli.main as main
+    import refine.cli.refines as refines
+    monkeypatch.setattr(main, "default_memory_mb", lambda share=1: 1)
+    monkeypatch.setattr(refines, "default_memory_mb", lambda share=1: 1)
+    spec = ROOT / ("specs/v3.kspec" if command == "verify" else "specs/upstream_fix.kspec")
+    rc, out = run_cli(command, str(spec))
+    assert rc == 3 and "memory limit of 1 MiB reached" in out, out
+    verdict = [line for line in out.splitlines() if line.startswith(("INCONCLUSIVE", "HOLDS",
+                                                                      "REFINES", "VIOLATED"))]
+    assert verdict and all(line.startswith("INCONCLUSIVE") for line in verdict), out

@@ -14,7 +14,7 @@ from typing import List, Optional
 
 import typer
 
-from ..engines.limits import Limits, interrupt, interrupted, peak_rss_mb
+from ..engines.limits import Limits, default_memory_mb, interrupt, interrupted, peak_rss_mb
 from ..errors import SpecError
 from ..load import load
 from ..trace.render import checked
@@ -94,7 +94,8 @@ def verify(spec: str = SpecArg,
            timeout: float = typer.Option(None, "--timeout", help="seconds for the whole check"),
            query_timeout: float = typer.Option(120.0, "--query-timeout",
                                                help="seconds per solver query (symbolic)"),
-           memory: float = typer.Option(None, "--memory", help="MiB of memory at most"),
+           memory: float = typer.Option(None, "--memory", help="MiB of memory at most "
+                                        "(default: 80% of the machine's)"),
            full: bool = typer.Option(False, "--full", help="show every variable that changed"),
            itf: Optional[str] = typer.Option(None, "--itf", help="write the counterexample "
                                              "to this file as ITF JSON"),
@@ -107,7 +108,8 @@ def verify(spec: str = SpecArg,
         prog = _load(spec, const, only)
     except SpecError as e:
         _fail(e)
-    limits = Limits(timeout=timeout, memory_mb=memory)
+    limits = Limits(timeout=timeout,
+                    memory_mb=memory if memory is not None else default_memory_mb())
     result = guarded(engine, lambda: search(prog, spec, _overrides(const), only, engine, depth,
                                             unit, limits, query_timeout))
     result.stats["peak_mb"] = round(peak_rss_mb())
@@ -341,8 +343,7 @@ def compare(specs: List[str] = typer.Argument(..., help="the .kspec files, one r
 
     t0 = time.monotonic()
     if memory is None:
-        total_mb = os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES") / 2 ** 20
-        memory = 0.8 * total_mb / max(1, jobs)
+        memory = default_memory_mb(jobs)
     rows = matrix.build(specs, overrides, jobs, timeout, memory, progress)
     if sys.stderr.isatty():
         sys.stderr.write("\r" + " " * 100 + "\r")

@@ -6,7 +6,7 @@ from typing import List, Optional
 
 import typer
 
-from ..engines.limits import Limits, peak_rss_mb
+from ..engines.limits import Limits, default_memory_mb, peak_rss_mb
 from ..errors import SpecError
 from ..load import load
 from ..refinement.check import run
@@ -25,7 +25,8 @@ def refines(spec: str = SpecArg,
             const: Optional[List[str]] = ConstOpt,
             timeout: float = typer.Option(None, "--timeout", help="seconds for each of the "
                                           "two runs (the design's own, the product)"),
-            memory: float = typer.Option(None, "--memory", help="MiB of memory at most"),
+            memory: float = typer.Option(None, "--memory", help="MiB of memory at most "
+                                         "(default: 80% of the machine's)"),
             itf: Optional[str] = typer.Option(None, "--itf", help="write the design's "
                                               "trace, with the abstract state, as ITF JSON"),
             html: Optional[str] = typer.Option(None, "--html", help="write the design's "
@@ -39,7 +40,8 @@ def refines(spec: str = SpecArg,
     except SpecError as e:
         e.path = e.path or spec
         _fail(e)
-    limits = Limits(timeout=timeout, memory_mb=memory)
+    limits = Limits(timeout=timeout,
+                    memory_mb=memory if memory is not None else default_memory_mb())
 
     def one(product: bool):
         prog = load(spec, overrides, refines=product)

@@ -1,6 +1,7 @@
 """Time and memory limits shared by the engines; exceeding one makes a verdict inconclusive."""
 from __future__ import annotations
 
+import os
 import resource
 import time
 from dataclasses import dataclass, field
@@ -20,6 +21,13 @@ def interrupt(on: bool = True) -> None:
 
 def interrupted() -> bool:
     return _interrupted
+
+
+def default_memory_mb(share: int = 1) -> float:
+    """80% of this machine's memory over `share` processes: a search that would take more
+    ends inconclusive, with how far it got, before the system kills it with no verdict."""
+    total_mb = os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES") / 2 ** 20
+    return round(0.8 * total_mb / max(1, share))
 
 
 def peak_rss_mb() -> float:

@@ -149,3 +149,17 @@ def test_without_memory_the_machine_s_memory_is_the_limit(monkeypatch, command):
     verdict = [line for line in out.splitlines() if line.startswith(("INCONCLUSIVE", "HOLDS",
                                                                       "REFINES", "VIOLATED"))]
     assert verdict and all(line.startswith("INCONCLUSIVE") for line in verdict), out
+
+
+@pytest.mark.parametrize("command", ["verify", "refines"])
+def test_timeout_covers_loading(command):
+    """A legal but huge unrolling (v2's clamp loop bound 1000 lowers for about 90 s) ends at
+    --timeout as inconclusive."""
+    t0 = time.monotonic()
+    p = subprocess.run([sys.executable, "-m", "refine", command, "specs/v2.kspec",
+                        "-D", "CLAMP_RETRIES=1000", "--timeout", "2"], capture_output=True,
+                       text=True, cwd=ROOT, timeout=60)
+    assert time.monotonic() - t0 < 20
+    assert p.returncode == 3, (p.stdout, p.stderr)
+    assert "INCONCLUSIVE: time limit of 2 s reached while loading the spec" in p.stderr
+    assert "Traceback" not in p.stderr

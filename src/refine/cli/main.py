@@ -8,7 +8,9 @@ import os
 import random
 import signal
 import sys
+import threading
 import time
+from contextlib import contextmanager
 from enum import Enum
 from typing import List, Optional
 
@@ -60,6 +62,34 @@ def _load(spec: str, consts, only=None):
     return load(spec, overrides, only)
 
 
+class _LoadTimeout(BaseException):  # not an Exception: no `except Exception` may take it
+    pass
+
+
+@contextmanager
+def load_deadline(timeout: float | None):
+    """--timeout bounds the whole command: lowering a spec has no point where it could poll
+    (a loop bound of 1000 unrolls for minutes), so an alarm ends it, as inconclusive."""
+    if timeout is None or threading.current_thread() is not threading.main_thread():
+        yield
+        return
+
+    def on_alarm(signum, frame):
+        raise _LoadTimeout
+
+    previous = signal.signal(signal.SIGALRM, on_alarm)
+    signal.setitimer(signal.ITIMER_REAL, max(timeout, 0.001))
+    try:
+        yield
+    except _LoadTimeout:
+        typer.echo(f"INCONCLUSIVE: time limit of {timeout:g} s reached while loading the spec "
+                   "(parsing, checking and lowering it), before any search", err=True)
+        raise typer.Exit(3) from None
+    finally:
+        signal.setitimer(signal.ITIMER_REAL, 0)
+        signal.signal(signal.SIGALRM, previous)
+
+
 def _fail(e: SpecError) -> None:
     typer.echo(e.render(), err=True)
     raise typer.Exit(EXIT_BAD_INPUT)
@@ -104,11 +134,13 @@ def verify(spec: str = SpecArg,
            html: Optional[str] = typer.Option(None, "--html", help="write the counterexample "
                                               "to this file as an HTML report")):
     """Search for a violation of the spec's properties within the scenario's bounds."""
+    start = time.monotonic()
     try:
-        prog = _load(spec, const, only)
+        with load_deadline(timeout):
+            prog = _load(spec, const, only)
     except SpecError as e:
         _fail(e)
-    limits = Limits(timeout=timeout,
+    limits = Limits(timeout=timeout, start=start,
                     memory_mb=memory if memory is not None else default_memory_mb())
     result = guarded(engine, lambda: search(prog, spec, _overrides(const), only, engine, depth,
                                             unit, limits, query_timeout))

@@ -11,8 +11,8 @@ from ..errors import SpecError
 from ..load import load
 from ..refinement.check import run
 from ..refinement.report import render
-from .main import (ConstOpt, Engine, SpecArg, Unit, _fail, _overrides, app, guarded, say_written,
-                   search, write_trace)
+from .main import (ConstOpt, Engine, SpecArg, Unit, _fail, _overrides, app, guarded,
+                   load_deadline, say_written, search, write_trace)
 from .output import trace_meta
 
 
@@ -36,7 +36,8 @@ def refines(spec: str = SpecArg,
     (`refines SPEC { ... }` and `maps` clauses; docs/refinement.md)."""
     try:
         overrides = _overrides(const)
-        load(spec, overrides, refines=True)  # input errors before any search
+        with load_deadline(timeout):
+            load(spec, overrides, refines=True)  # input errors before any search
     except SpecError as e:
         e.path = e.path or spec
         _fail(e)

@@ -390,7 +390,8 @@ def compare(specs: List[str] = typer.Argument(..., help="the .kspec files, one r
             for c in r.cells.values():
                 if c.trace:
                     (folder / "traces" / f"{c.key()}.txt").write_text(c.trace + "\n")
-        command = "refine compare " + " ".join(specs) + f" --markdown {markdown}"
+        flags = "".join(f" -D {c}" for c in const or ()) + f" --timeout {timeout:g}"
+        command = "refine compare " + " ".join(specs) + flags + f" --markdown {markdown}"
         results = {"command": command, "fingerprint": matrix.fingerprint(specs),
                    "rows": matrix.as_json(rows)}
         (folder / "results.json").write_text(json.dumps(results, indent=1) + "\n")

@@ -13,9 +13,10 @@ from itertools import product
 
 from ..check.types import Array, compatible, show_type, size_of
 from ..errors import at
+from ..ir.crash import elem_offset, never_raises
 from ..ir.fold import balanced
-from ..ir.model import (BOOL, CUT, Assign, Binop, Branch, Check, Const, Elem, Goto, Ite, Mapped, Op,
-                        Slot, Type, Unop)
+from ..ir.model import (BOOL, CUT, Assign, Binop, Branch, Check, Const, Elem, Goto, Ite, Mapped,
+                        Op, Slot, Type, Unop)
 from ..syntax import ast as A
 from .emit import Label
 
@@ -158,7 +159,7 @@ class Refinement:
         else:
             exprs = [e.value] + ([e.target] if isinstance(e.target, Elem) else [])  # its index too
         out = []
-        safe = balanced("and", [c for x in exprs if (c := _safe(x)) is not None], 1)
+        safe = balanced("and", [c for x in exprs if (c := never_raises(x)) is not None], 1)
         if safe != Const(1):
             out.append(Check(safe, "refinement", f"{KINDS['enabled']}: `{text}`: the abstract "
                              "action reads through NULL or outside an array", e.line))
@@ -174,7 +175,7 @@ class Refinement:
             t = e.target
             offsets = sorted({t.base + sum(k * st for k, st in zip(ks, t.strides))
                               for ks in product(*(range(n) for n in t.sizes))})
-            where = balanced("+", [Const(t.base)] + [Binop("*", _offset(x, ref), Const(st))
+            where = balanced("+", [Const(t.base)] + [Binop("*", elem_offset(x, ref), Const(st))
                                                      for x, st, ref in zip(t.indices, t.strides,
                                                                             t.null_based)], 0)
         terms = []
@@ -280,42 +281,6 @@ def _most_steps(code, first: int) -> int:
         else:
             most[i] = most[i + 1]
     return most[first] if first < n else 0
-
-
-def _offset(x, is_ref: bool):
-    return Binop("-", x, Const(1)) if is_ref else x
-
-
-def _safe(e):
-    """The condition under which evaluating e raises nothing (None: always), with the
-    evaluator's short-circuits: `and`, `or` and ?: evaluate their right side only when needed."""
-    if isinstance(e, Elem):
-        terms = []
-        for x, size, ref in zip(e.indices, e.sizes, e.null_based):
-            inner = _safe(x)
-            if inner is not None:
-                terms.append(inner)
-            lo, hi = (1, size) if ref else (0, size - 1)
-            terms += [Binop(">=", x, Const(lo)), Binop("<=", x, Const(hi))]
-        return balanced("and", terms, 1)
-    if isinstance(e, Unop):
-        return _safe(e.a)
-    if isinstance(e, Ite):
-        c, t, o = _safe(e.cond), _safe(e.then), _safe(e.other)
-        if t is None and o is None:
-            return c
-        branch = Ite(e.cond, t or Const(1), o or Const(1))
-        return branch if c is None else Binop("and", c, branch)
-    if isinstance(e, Binop):
-        a, b = _safe(e.a), _safe(e.b)
-        if e.op in ("/", "%"):
-            b = Binop("!=", e.b, Const(0)) if b is None else Binop("and", b,
-                                                                    Binop("!=", e.b, Const(0)))
-        if b is not None and e.op in ("and", "or"):  # b runs only when a does not decide
-            b = Binop("or", e.a if e.op == "or" else Unop("not", e.a), b)
-        parts = [x for x in (a, b) if x is not None]
-        return balanced("and", parts, 1) if parts else None
-    return None
 
 
 def _assign(slot: int, v, act):

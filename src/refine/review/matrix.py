@@ -22,7 +22,7 @@ class Cell:
     spec: str  # the spec's path as given
     column: str
     only: tuple[str, ...]
-    verdict: str = ""  # holds | violated | inconclusive
+    verdict: str = ""  # holds | violated | inconclusive | no verdict (refines only)
     depth: int = 0
     complete: bool = False
     states: int = 0
@@ -126,9 +126,10 @@ def refinement_cell(spec: str, consts: dict, timeout: float, memory_mb=None) -> 
                                if not (line.startswith("(") and "seconds " in line))
     elif v.verdict == YES:
         cell.verdict, cell.complete = "holds", p.complete and v.own.complete
+    elif v.verdict == OWN:  # the design's own violation: not a bound reached
+        cell.verdict, cell.reason = "no verdict", v.summary()
     else:
-        cell.verdict = "inconclusive"
-        cell.reason = v.summary() if v.verdict == OWN else v.summary()[len("INCONCLUSIVE: "):]
+        cell.verdict, cell.reason = "inconclusive", v.summary()[len("INCONCLUSIVE: "):]
     return cell
 
 

@@ -79,7 +79,9 @@ def markdown(rows: list[Row], command: str, fingerprint: str, traces: str) -> st
            "judged here all the same. `refines`: `refine refines SPEC` (docs/refinement.md), "
            "the design against the abstract semantics of specs/kptr_slot.kspec under the "
            "mapping the spec declares; *fails, N: kind* links the design's trace and the "
-           "abstract state at the failing step; – where the spec declares no mapping.", "",
+           "abstract state at the failing step; *no verdict*: the design violates one of its own "
+           "properties, so a refinement is not judged (docs/refinement.md); – where the spec "
+           "declares no mapping.", "",
            "| design | " + " | ".join(f"`{c}`" for c in shared) + " |",
            "|---" * (len(shared) + 1) + "|"]
     for r in rows:
@@ -95,7 +97,7 @@ def markdown(rows: list[Row], command: str, fingerprint: str, traces: str) -> st
         for c in own[r.name]:
             out.append(f"- `{c}`: {_md_cell(r.cells[c], traces)}")
         for name, c in r.cells.items():
-            if c.verdict == "inconclusive":
+            if c.verdict in ("inconclusive", "no verdict"):
                 out.append(f"- `{name}` {c.verdict}: {c.reason}")
         out.append("")
     return "\n".join(out).rstrip() + "\n"

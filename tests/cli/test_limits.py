@@ -140,9 +140,7 @@ def test_without_memory_the_machine_s_memory_is_the_limit(monkeypatch, command):
     """A search past the default limit (80% of the machine's memory) ends inconclusive with
     how far it got, not killed by the system with no verdict. 1 MiB stands for it here."""
     import refine.cli.main as main
-    import refine.cli.refines as refines
-    monkeypatch.setattr(main, "default_memory_mb", lambda share=1: 1)
-    monkeypatch.setattr(refines, "default_memory_mb", lambda share=1: 1)
+    monkeypatch.setattr(main, "default_memory_mb", lambda share=1: 1)  # both commands use it
     spec = ROOT / ("specs/v3.kspec" if command == "verify" else "specs/upstream_fix.kspec")
     rc, out = run_cli(command, str(spec))
     assert rc == 3 and "memory limit of 1 MiB reached" in out, out

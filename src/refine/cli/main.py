@@ -62,6 +62,12 @@ def _load(spec: str, consts, only=None):
     return load(spec, overrides, only)
 
 
+def run_limits(timeout: float | None, memory: float | None, start: float | None = None):
+    """The limits of one command's search: without --memory, 80% of the machine's memory."""
+    return Limits(timeout=timeout, start=time.monotonic() if start is None else start,
+                  memory_mb=memory if memory is not None else default_memory_mb())
+
+
 class _LoadTimeout(BaseException):  # not an Exception: no `except Exception` may take it
     pass
 
@@ -140,8 +146,7 @@ def verify(spec: str = SpecArg,
             prog = _load(spec, const, only)
     except SpecError as e:
         _fail(e)
-    limits = Limits(timeout=timeout, start=start,
-                    memory_mb=memory if memory is not None else default_memory_mb())
+    limits = run_limits(timeout, memory, start)
     result = guarded(engine, lambda: search(prog, spec, _overrides(const), only, engine, depth,
                                             unit, limits, query_timeout))
     result.stats["peak_mb"] = round(peak_rss_mb())
@@ -181,11 +186,9 @@ def guarded(engine: Engine, run):
         return run()
     except ReplayError as e:
         _internal(f"the {engine.value} engine returned a trace the semantics reject: {e}")
-    except KeyboardInterrupt:
-        typer.echo("\nrefine: interrupted; INCONCLUSIVE", err=True)
-        raise typer.Exit(3)
-    except ctypes.ArgumentError as e:  # Ctrl-C inside a call into Z3 arrives wrapped in this
-        if "KeyboardInterrupt" not in str(e):
+    except (KeyboardInterrupt, ctypes.ArgumentError) as e:
+        # a Ctrl-C inside a call into Z3 arrives wrapped in an ArgumentError
+        if isinstance(e, ctypes.ArgumentError) and "KeyboardInterrupt" not in str(e):
             raise
         typer.echo("\nrefine: interrupted; INCONCLUSIVE", err=True)
         raise typer.Exit(3)

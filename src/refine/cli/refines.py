@@ -6,13 +6,13 @@ from typing import List, Optional
 
 import typer
 
-from ..engines.limits import Limits, default_memory_mb, peak_rss_mb
+from ..engines.limits import peak_rss_mb
 from ..errors import SpecError
 from ..load import load
 from ..refinement.check import run
 from ..refinement.report import render
 from .main import (ConstOpt, Engine, SpecArg, Unit, _fail, _overrides, app, guarded,
-                   load_deadline, say_written, search, write_trace)
+                   load_deadline, run_limits, say_written, search, write_trace)
 from .output import trace_meta
 
 
@@ -41,8 +41,7 @@ def refines(spec: str = SpecArg,
     except SpecError as e:
         e.path = e.path or spec
         _fail(e)
-    limits = Limits(timeout=timeout,
-                    memory_mb=memory if memory is not None else default_memory_mb())
+    limits = run_limits(timeout, memory)
 
     def one(product: bool):
         prog = load(spec, overrides, refines=product)
